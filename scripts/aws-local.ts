@@ -1,0 +1,129 @@
+/**
+ * SQS and DynamoDB on this machine, for `bun dev` and tests: fauxqs speaks the SQS JSON
+ * protocol of the current SDK, dynalite speaks DynamoDB. Both keep everything in memory.
+ */
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+} from "@aws-sdk/client-dynamodb";
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import dynalite from "dynalite";
+import { startFauxqs } from "fauxqs";
+
+export const LOCAL_REGION = "us-east-1";
+/** The emulators accept any credentials; the SDK still wants some. */
+export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+
+export interface AwsResources {
+  queueName: string;
+  eventsTable: string;
+  countersTable: string;
+}
+
+export const DEFAULT_RESOURCES: AwsResources = {
+  queueName: "toggle-analytics-queue",
+  eventsTable: "analytics_events",
+  countersTable: "analytics_counters",
+};
+
+export async function startSqsEmulator(port = 0) {
+  const server = await startFauxqs({ port, host: "127.0.0.1", logger: false });
+  return { endpoint: `http://127.0.0.1:${server.port}`, stop: () => server.stop() };
+}
+
+export async function startDynamoEmulator(port = 0) {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", () => resolve()));
+  const address = server.address();
+  const bound = typeof address === "object" && address !== null ? address.port : port;
+  return {
+    endpoint: `http://127.0.0.1:${bound}`,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The queue with its dead-letter queue (redrive after 3 receives), as the CDK stack builds it. */
+export async function createQueue(endpoint: string, queueName: string) {
+  const sqs = new SQSClient({ region: LOCAL_REGION, endpoint, credentials: LOCAL_CREDENTIALS });
+  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${queueName}-dlq` }));
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ["QueueArn"] }),
+  );
+  const queue = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: queueName,
+      Attributes: {
+        VisibilityTimeout: "30",
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount: 3 }),
+      },
+    }),
+  );
+  sqs.destroy();
+  return { queueUrl: queue.QueueUrl as string, deadLetterQueueUrl: dlq.QueueUrl as string };
+}
+
+/** The events table (key `event_id`) and the hourly counters table, on-demand. */
+export async function createTables(endpoint: string, { eventsTable, countersTable }: AwsResources) {
+  const dynamo = new DynamoDBClient({ region: LOCAL_REGION, endpoint, credentials: LOCAL_CREDENTIALS });
+  const create = async (command: CreateTableCommand) => {
+    try {
+      await dynamo.send(command);
+    } catch (error) {
+      if (!(error instanceof ResourceInUseException)) throw error;
+    }
+    await dynamo.send(new DescribeTableCommand({ TableName: command.input.TableName }));
+  };
+  await create(
+    new CreateTableCommand({
+      TableName: eventsTable,
+      BillingMode: "PAY_PER_REQUEST",
+      KeySchema: [{ AttributeName: "event_id", KeyType: "HASH" }],
+      AttributeDefinitions: [{ AttributeName: "event_id", AttributeType: "S" }],
+    }),
+  );
+  await create(
+    new CreateTableCommand({
+      TableName: countersTable,
+      BillingMode: "PAY_PER_REQUEST",
+      KeySchema: [
+        { AttributeName: "flag_name", KeyType: "HASH" },
+        { AttributeName: "hour", KeyType: "RANGE" },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: "flag_name", AttributeType: "S" },
+        { AttributeName: "hour", AttributeType: "S" },
+      ],
+    }),
+  );
+  dynamo.destroy();
+}
+
+/** Both emulators, provisioned. */
+export async function startAwsLocal(resources: AwsResources = DEFAULT_RESOURCES, ports = { sqs: 0, dynamo: 0 }) {
+  const [sqs, dynamo] = await Promise.all([startSqsEmulator(ports.sqs), startDynamoEmulator(ports.dynamo)]);
+  const [{ queueUrl, deadLetterQueueUrl }] = await Promise.all([
+    createQueue(sqs.endpoint, resources.queueName),
+    createTables(dynamo.endpoint, resources),
+  ]);
+  return {
+    ...resources,
+    sqsEndpoint: sqs.endpoint,
+    dynamoEndpoint: dynamo.endpoint,
+    queueUrl,
+    deadLetterQueueUrl,
+    stop: () => Promise.all([sqs.stop(), dynamo.stop()]).then(() => {}),
+  };
+}
+
+export type AwsLocal = Awaited<ReturnType<typeof startAwsLocal>>;
+
+// Standalone: `bun scripts/aws-local.ts [sqsPort] [dynamoPort]` serves both until SIGTERM,
+// so a test can stop and restart one without touching the services that use it.
+if (import.meta.main) {
+  const [sqsPort = "0", dynamoPort = "0"] = process.argv.slice(2);
+  const local = await startAwsLocal(DEFAULT_RESOURCES, { sqs: Number(sqsPort), dynamo: Number(dynamoPort) });
+  console.log(JSON.stringify({ sqsEndpoint: local.sqsEndpoint, dynamoEndpoint: local.dynamoEndpoint, queueUrl: local.queueUrl }));
+  process.on("SIGTERM", () => void local.stop().then(() => process.exit(0)));
+}

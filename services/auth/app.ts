@@ -1,0 +1,120 @@
+import { jwt } from "@elysiajs/jwt";
+import {
+  credentialOf,
+  HttpError,
+  type Logger,
+  platform,
+  type ReadinessChecks,
+  type Registry,
+  TOKEN_ISSUER,
+} from "@togglemaster/shared";
+import { Elysia, t } from "elysia";
+import { generateKey, hashKey, secretsEqual } from "./keys.ts";
+import type { KeyStore } from "./store.ts";
+
+export interface AuthAppOptions {
+  store: KeyStore;
+  masterKey: string;
+  jwtSecret: string;
+  tokenTtlSeconds: number;
+  logger: Logger;
+  metrics: Registry;
+  ready: ReadinessChecks;
+  corsOrigins?: string[];
+}
+
+const forbidden = () => new HttpError(403, "Acesso não autorizado", "FORBIDDEN");
+const invalidKey = () => new HttpError(401, "Chave de API inválida ou inativa", "INVALID_KEY");
+
+const keyName = t.String({
+  minLength: 1,
+  maxLength: 100,
+  messages: {
+    required: "O campo 'name' é obrigatório",
+    invalid: "Corpo da requisição inválido",
+    tooLong: "O campo 'name' deve ter no máximo 100 caracteres",
+  },
+});
+
+export function createAuthApp(options: AuthAppOptions) {
+  const { store, masterKey, jwtSecret, tokenTtlSeconds, logger, metrics, ready } = options;
+
+  /** The active key a request presents, or the contract's 401. */
+  const presentedKey = async (request: Request) => {
+    const credential = credentialOf(request);
+    if (!credential) throw new HttpError(401, "Authorization header não encontrado", "MISSING_KEY");
+    const key = await store.findActive(await hashKey(credential));
+    if (key === undefined) throw invalidKey();
+    return key;
+  };
+
+  const admin = new Elysia({ name: "admin" })
+    // Checked before the body is read, so a caller without the master key learns nothing.
+    .onRequest(async ({ request }) => {
+      if (!new URL(request.url).pathname.startsWith("/admin")) return;
+      const credential = credentialOf(request) ?? "";
+      if (!(await secretsEqual(credential, masterKey))) throw forbidden();
+    })
+    .post(
+      "/admin/keys",
+      async ({ body, set }) => {
+        const key = generateKey();
+        const created = await store.create(body.name.trim(), await hashKey(key));
+        logger.info("api key created", { key_id: created.id, name: created.name });
+        set.status = 201;
+        return {
+          id: created.id,
+          name: created.name,
+          key,
+          message: "Guarde esta chave com segurança! Você não poderá vê-la novamente.",
+        };
+      },
+      {
+        body: t.Object(
+          { name: keyName },
+          { messages: { required: "Corpo da requisição inválido", invalid: "Corpo da requisição inválido" } },
+        ),
+        detail: { summary: "Create an API key (shown once)", tags: ["admin"] },
+      },
+    )
+    .get("/admin/keys", () => store.list(), {
+      detail: { summary: "List API keys (never their hashes)", tags: ["admin"] },
+    })
+    .delete(
+      "/admin/keys/:id",
+      async ({ params, set }) => {
+        if (!(await store.revoke(params.id)))
+          throw new HttpError(404, "Chave não encontrada", "KEY_NOT_FOUND");
+        logger.info("api key revoked", { key_id: params.id });
+        set.status = 204;
+      },
+      {
+        params: t.Object({
+          id: t.Integer({ minimum: 1, maximum: 2_147_483_647, messages: { invalid: "'id' deve ser um número inteiro positivo" } }),
+        }),
+        detail: { summary: "Revoke an API key", tags: ["admin"] },
+      },
+    );
+
+  return new Elysia({ name: "auth-service" })
+    .use(platform({ service: "auth", logger, metrics, ready, corsOrigins: options.corsOrigins }))
+    .use(jwt({ name: "tokens", secret: jwtSecret, iss: TOKEN_ISSUER, exp: `${tokenTtlSeconds}s` }))
+    .use(admin)
+    .get(
+      "/validate",
+      async ({ request }) => {
+        await presentedKey(request);
+        return { message: "Chave válida" };
+      },
+      { detail: { summary: "Check an API key", tags: ["keys"] } },
+    )
+    .post(
+      "/token",
+      async ({ request, tokens }) => {
+        const key = await presentedKey(request);
+        const token = await tokens.sign({ sub: String(key.id), name: key.name });
+        return { token, token_type: "Bearer", expires_in: tokenTtlSeconds };
+      },
+      { detail: { summary: "Exchange an API key for a short-lived JWT", tags: ["keys"] } },
+    );
+}

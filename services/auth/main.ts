@@ -1,0 +1,41 @@
+import {
+  createLogger,
+  createPool,
+  env,
+  loadConfig,
+  migrate,
+  pingDatabase,
+  Registry,
+  run,
+} from "@togglemaster/shared";
+import { createAuthApp } from "./app.ts";
+import { migrations } from "./migrations/index.ts";
+import { createKeyStore } from "./store.ts";
+
+export async function main() {
+  const config = loadConfig({
+    PORT: env.int(8001, { min: 1, max: 65_535 }),
+    DATABASE_URL: env.url(),
+    MASTER_KEY: env.secret(16),
+    JWT_SECRET: env.secret(32),
+    TOKEN_TTL_SECONDS: env.int(900, { min: 60, max: 86_400 }),
+    CORS_ORIGINS: env.list(),
+    LOG_LEVEL: env.oneOf(["debug", "info", "warn", "error"], "info"),
+  });
+  const logger = createLogger({ service: "auth", level: config.LOG_LEVEL });
+  const pool = createPool(config.DATABASE_URL);
+  await migrate(pool, "auth", migrations);
+  const app = createAuthApp({
+    store: createKeyStore(pool),
+    masterKey: config.MASTER_KEY,
+    jwtSecret: config.JWT_SECRET,
+    tokenTtlSeconds: config.TOKEN_TTL_SECONDS,
+    corsOrigins: config.CORS_ORIGINS,
+    logger,
+    metrics: new Registry(),
+    ready: { database: pingDatabase(pool) },
+  });
+  return { name: "auth", port: config.PORT, app, logger, close: () => pool.end() };
+}
+
+if (import.meta.main) await run(main);

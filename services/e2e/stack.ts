@@ -1,0 +1,119 @@
+/**
+ * The five services as real processes, wired the way `bun dev` and Kubernetes wire them:
+ * real PostgreSQL databases, real Redis, SQS and DynamoDB emulators, HTTP between them.
+ * `TM_RUNTIME` picks how they run: from source (default), as x64 binaries, or on Deno.
+ */
+import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from "@togglemaster/shared/testing";
+import { type AwsLocal, startAwsLocal } from "../../scripts/aws-local.ts";
+import type { ServiceName } from "../../scripts/build.ts";
+import { type RunningService, type Runtime, runtimeFromEnv, startService } from "../../scripts/runtimes.ts";
+
+export const MASTER_KEY = "e2e-master-key-0123456789abcdef";
+const JWT_SECRET = "e2e-jwt-secret-0123456789abcdef0123456789";
+
+export interface StackOptions {
+  runtime?: Runtime;
+  /** Without Redis, as `bun dev` runs by default. */
+  redis?: boolean;
+  services?: ServiceName[];
+}
+
+export async function startStack({
+  runtime = runtimeFromEnv(),
+  redis = true,
+  services = ["auth", "flag", "targeting", "evaluation", "analytics"],
+}: StackOptions = {}) {
+  const databases: TestDatabase[] = [];
+  const running: Partial<Record<ServiceName, RunningService>> = {};
+  const database = async (name: string) => {
+    const created = await createTestDatabase(`e2e_${name}`);
+    databases.push(created);
+    return created.url;
+  };
+  const [authDb, flagDb, targetingDb, aws] = await Promise.all([
+    database("auth"),
+    database("flag"),
+    database("targeting"),
+    startAwsLocal(),
+  ]);
+  const common = { JWT_SECRET, LOG_LEVEL: "info", ...(redis && { REDIS_URL: TEST_REDIS_URL }) };
+  const awsEnv = awsEnvironment(aws);
+  const wanted = (service: ServiceName) => services.includes(service);
+
+  const envs: Record<ServiceName, () => Record<string, string>> = {
+    auth: () => ({ ...common, DATABASE_URL: authDb, MASTER_KEY }),
+    flag: () => ({ ...common, DATABASE_URL: flagDb, AUTH_SERVICE_URL: url("auth") }),
+    targeting: () => ({ ...common, DATABASE_URL: targetingDb, AUTH_SERVICE_URL: url("auth") }),
+    evaluation: () => ({
+      ...common,
+      ...awsEnv,
+      AUTH_SERVICE_URL: url("auth"),
+      FLAG_SERVICE_URL: url("flag"),
+      TARGETING_SERVICE_URL: url("targeting"),
+      SERVICE_API_KEY: serviceKey,
+    }),
+    analytics: () => ({ ...common, ...awsEnv }),
+  };
+  const ports: Partial<Record<ServiceName, string>> = {};
+  const url = (service: ServiceName) => running[service]?.url ?? `http://127.0.0.1:${ports[service] ?? 1}`;
+
+  const start = async (service: ServiceName) => {
+    const env = envs[service]();
+    if (ports[service]) env.PORT = ports[service];
+    running[service] = await startService(service, runtime, env, { timeoutMs: 30_000 });
+    ports[service] = new URL(running[service].url).port;
+    return running[service];
+  };
+
+  let serviceKey = "";
+  await start("auth");
+  serviceKey = (await createKey("evaluation-service")).key;
+  await Promise.all((["flag", "targeting"] as const).filter(wanted).map(start));
+  await Promise.all((["evaluation", "analytics"] as const).filter(wanted).map(start));
+
+  async function createKey(name: string): Promise<{ id: number; key: string }> {
+    const response = await fetch(`${url("auth")}/admin/keys`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${MASTER_KEY}` },
+      body: JSON.stringify({ name }),
+    });
+    if (response.status !== 201) throw new Error(`creating a key answered ${response.status}`);
+    return response.json();
+  }
+
+  return {
+    runtime,
+    aws,
+    url,
+    createKey,
+    service: (name: ServiceName) => running[name],
+    /** Stops one service (SIGTERM) so a test can watch the others cope. */
+    async stopService(name: ServiceName) {
+      await running[name]?.stop();
+      delete running[name];
+    },
+    /** Starts a stopped service again on its old port. */
+    restartService: start,
+    async stop() {
+      await Promise.all(Object.values(running).map((service) => service?.stop().catch(() => {})));
+      await aws.stop();
+      await Promise.all(databases.map((created) => created.drop()));
+    },
+  };
+}
+
+export type Stack = Awaited<ReturnType<typeof startStack>>;
+
+export function awsEnvironment(aws: AwsLocal) {
+  return {
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "local",
+    AWS_SECRET_ACCESS_KEY: "local",
+    AWS_SQS_URL: aws.queueUrl,
+    AWS_ENDPOINT_URL: aws.sqsEndpoint,
+    AWS_ENDPOINT_URL_SQS: aws.sqsEndpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: aws.dynamoEndpoint,
+    AWS_DYNAMODB_TABLE: aws.eventsTable,
+    AWS_DYNAMODB_COUNTERS_TABLE: aws.countersTable,
+  };
+}

@@ -1,0 +1,305 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import {
+  CHANGE_CHANNEL,
+  type ChangeNotice,
+  changePublisher,
+  createKeyValidator,
+  createPool,
+  createRedis,
+  migrate,
+  pingDatabase,
+  Registry,
+} from "@togglemaster/shared";
+import {
+  bearer,
+  createTestDatabase,
+  json,
+  listen,
+  memoryLogger,
+  TEST_REDIS_URL,
+  type TestDatabase,
+} from "@togglemaster/shared/testing";
+import Redis from "ioredis";
+import { type AuthFixture, startAuthService } from "../auth/fixture.ts";
+import { createFlagApp } from "./app.ts";
+import { migrations } from "./migrations/index.ts";
+import { createFlagStore } from "./store.ts";
+
+let auth: AuthFixture;
+let database: TestDatabase;
+let pool: ReturnType<typeof createPool>;
+let base: string;
+let key: string;
+let authCalls = 0;
+const notices: ChangeNotice[] = [];
+const subscriber = new Redis(TEST_REDIS_URL);
+const logger = memoryLogger("flag");
+const redis = createRedis(TEST_REDIS_URL, logger);
+
+function startFlagApp(validateKey = createKeyValidator({ authUrl: auth.url })) {
+  const app = createFlagApp(createFlagStore(pool), {
+    validateKey,
+    jwtSecret: auth.jwtSecret,
+    publish: changePublisher(redis, logger),
+    logger,
+    metrics: new Registry(),
+    ready: { database: pingDatabase(pool) },
+  });
+  return { app, url: listen(app) };
+}
+
+beforeAll(async () => {
+  auth = await startAuthService();
+  database = await createTestDatabase("flag");
+  pool = createPool(database.url);
+  await migrate(pool, "flag", migrations);
+  const counting: typeof fetch = Object.assign(
+    (input: RequestInfo | URL, init?: RequestInit) => {
+      authCalls++;
+      return fetch(input, init);
+    },
+    { preconnect: fetch.preconnect },
+  );
+  base = startFlagApp(createKeyValidator({ authUrl: auth.url, fetch: counting })).url;
+  key = (await auth.createKey("flag-tests")).key;
+  await subscriber.subscribe(CHANGE_CHANNEL);
+  subscriber.on("message", (_, message) => notices.push(JSON.parse(message)));
+});
+
+afterAll(async () => {
+  subscriber.disconnect();
+  redis.disconnect();
+  await pool.end();
+  await database.drop();
+  await auth.stop();
+});
+
+const call = (method: string, path: string, body?: unknown, credential = key) =>
+  fetch(`${base}${path}`, {
+    method,
+    headers: bearer(credential),
+    body: typeof body === "string" ? body : body === undefined ? undefined : JSON.stringify(body),
+  }).then(json);
+
+const FLAG_FIELDS = ["created_at", "description", "id", "is_enabled", "name", "updated_at"];
+
+describe("POST /flags", () => {
+  test("201 with defaults and the flag object", async () => {
+    const { status, body } = await call("POST", "/flags", { name: "new-dashboard" });
+    expect(status).toBe(201);
+    expect(Object.keys(body).sort()).toEqual(FLAG_FIELDS);
+    expect(body).toMatchObject({ name: "new-dashboard", description: "", is_enabled: false });
+    expect(body.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/);
+  });
+
+  test("keeps given fields", async () => {
+    const { body } = await call("POST", "/flags", { name: "dark-mode", description: "Tema escuro", is_enabled: true });
+    expect(body).toMatchObject({ name: "dark-mode", description: "Tema escuro", is_enabled: true });
+  });
+
+  test("409 for a duplicate", async () => {
+    await call("POST", "/flags", { name: "dup" });
+    const { status, body } = await call("POST", "/flags", { name: "dup" });
+    expect(status).toBe(409);
+    expect(body.error).toBe("Flag 'dup' já existe");
+  });
+
+  test.each([
+    ["no name", {}, "'name' é obrigatório"],
+    ["a null name", { name: null }, "'name' é obrigatório"],
+    ["an empty body", "", "'name' é obrigatório"],
+    ["invalid JSON", "{", "Corpo da requisição inválido"],
+    ["a name over 100 characters", { name: "x".repeat(101) }, "'name' deve ter no máximo 100 caracteres"],
+    ["a numeric name", { name: 7 }, "'name' deve ser um texto de letras, números, '_', '-', '.' ou ':'"],
+    ["a name with a slash", { name: "a/b" }, "'name' deve ser um texto de letras, números, '_', '-', '.' ou ':'"],
+    ["a string is_enabled", { name: "ok", is_enabled: "yes" }, "'is_enabled' deve ser verdadeiro ou falso"],
+  ])("400 for %s", async (_, payload, message) => {
+    const { status, body } = await call("POST", "/flags", payload);
+    expect(status).toBe(400);
+    expect(body.error).toBe(message);
+  });
+});
+
+describe("reading flags", () => {
+  test("GET /flags is ordered by name", async () => {
+    await call("POST", "/flags", { name: "zeta" });
+    await call("POST", "/flags", { name: "alpha" });
+    const { status, body } = await call("GET", "/flags");
+    expect(status).toBe(200);
+    const names = body.map((flag: { name: string }) => flag.name);
+    expect(names).toEqual([...names].sort());
+    expect(names).toContain("alpha");
+  });
+
+  test("GET /flags/:name 200 and 404", async () => {
+    expect((await call("GET", "/flags/dark-mode")).body.name).toBe("dark-mode");
+    const missing = await call("GET", "/flags/nope");
+    expect(missing.status).toBe(404);
+    expect(missing.body.error).toBe("Flag não encontrada");
+  });
+});
+
+describe("PUT /flags/:name", () => {
+  test("updates fields and updated_at", async () => {
+    const created = (await call("POST", "/flags", { name: "to-update" })).body;
+    await Bun.sleep(5);
+    const { status, body } = await call("PUT", "/flags/to-update", { is_enabled: true });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ name: "to-update", is_enabled: true, description: "" });
+    expect(Date.parse(body.updated_at)).toBeGreaterThan(Date.parse(created.updated_at));
+    expect((await call("PUT", "/flags/to-update", { description: "d" })).body).toMatchObject({ description: "d", is_enabled: true });
+  });
+
+  test.each([
+    ["an empty body", "", "Corpo da requisição obrigatório"],
+    ["neither field", { other: 1 }, "Pelo menos um campo ('description', 'is_enabled') é obrigatório"],
+    ["a wrong type", { is_enabled: "true" }, "'is_enabled' deve ser verdadeiro ou falso"],
+  ])("400 for %s", async (_, payload, message) => {
+    const { status, body } = await call("PUT", "/flags/dark-mode", payload);
+    expect(status).toBe(400);
+    expect(body.error).toBe(message);
+  });
+
+  test("404 for an unknown flag", async () => {
+    const { status, body } = await call("PUT", "/flags/nope", { is_enabled: true });
+    expect(status).toBe(404);
+    expect(body.error).toBe("Flag não encontrada");
+  });
+});
+
+describe("DELETE /flags/:name", () => {
+  test("204 then 404", async () => {
+    await call("POST", "/flags", { name: "to-delete" });
+    const first = await fetch(`${base}/flags/to-delete`, { method: "DELETE", headers: bearer(key) });
+    expect(first.status).toBe(204);
+    expect(await first.text()).toBe("");
+    const again = await call("DELETE", "/flags/to-delete");
+    expect(again.status).toBe(404);
+  });
+});
+
+describe("authentication", () => {
+  test("401 without a header", async () => {
+    const { status, body } = await fetch(`${base}/flags`).then(json);
+    expect(status).toBe(401);
+    expect(body.error).toBe("Authorization header obrigatório");
+  });
+
+  test.each([["an unknown key", `tm_key_${"a".repeat(64)}`], ["garbage", "nonsense"], ["a forged token", "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0."]])(
+    "401 for %s",
+    async (_, credential) => {
+      const { status, body } = await call("GET", "/flags", undefined, credential);
+      expect(status).toBe(401);
+      expect(body.error).toBe("Chave de API inválida");
+    },
+  );
+
+  test("a JWT is verified without calling auth", async () => {
+    const token = await auth.token(key);
+    const before = authCalls;
+    const { status } = await call("GET", "/flags", undefined, token);
+    expect(status).toBe(200);
+    expect(authCalls).toBe(before);
+  });
+
+  test("1,000 requests with one fresh key cost at most a handful of auth calls", async () => {
+    const { key: burstKey } = await auth.createKey("burst");
+    const before = authCalls;
+    const statuses: number[] = [];
+    // 50 clients at a time, 20 requests each: a burst, not a pool-exhaustion test.
+    await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        for (let i = 0; i < 20; i++)
+          statuses.push((await call("GET", "/flags/dark-mode", undefined, burstKey)).status);
+      }),
+    );
+    expect(statuses).toHaveLength(1000);
+    expect(statuses.every((status) => status === 200)).toBe(true);
+    expect(authCalls - before).toBeLessThanOrEqual(3);
+    expect(authCalls - before).toBeGreaterThanOrEqual(1);
+  });
+
+  test("504 when auth times out, 503 when it is unreachable", async () => {
+    const silent = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Promise<Response>(() => {}) });
+    const slow = startFlagApp(createKeyValidator({ authUrl: `http://127.0.0.1:${silent.port}`, timeoutMs: 200 }));
+    const timedOut = await fetch(`${slow.url}/flags`, { headers: bearer(key) }).then(json);
+    expect(timedOut.status).toBe(504);
+    expect(timedOut.body.error).toBe("Serviço de autenticação indisponível (timeout)");
+    const down = startFlagApp(createKeyValidator({ authUrl: "http://127.0.0.1:1" }));
+    const unreachable = await fetch(`${down.url}/flags`, { headers: bearer(key) }).then(json);
+    expect(unreachable.status).toBe(503);
+    expect(unreachable.body.error).toBe("Serviço de autenticação indisponível");
+    await Promise.all([slow.app.stop(), down.app.stop(), silent.stop(true)]);
+  });
+
+  test("a revoked key stops working once its cached answer expires", async () => {
+    let clock = 0;
+    const validator = createKeyValidator({ authUrl: auth.url, now: () => clock });
+    const { id, key: doomed } = await auth.createKey("doomed");
+    expect(await validator(doomed)).toBe(true);
+    await auth.revoke(id);
+    expect(await validator(doomed)).toBe(true);
+    clock += 30_001;
+    expect(await validator(doomed)).toBe(false);
+  });
+});
+
+describe("change notices", () => {
+  test("every create, update and delete is announced", async () => {
+    await call("POST", "/flags", { name: "announced" });
+    await call("PUT", "/flags/announced", { is_enabled: true });
+    await call("DELETE", "/flags/announced");
+    await Bun.sleep(100);
+    const seen = notices.filter((notice) => notice.name === "announced").map((notice) => notice.action);
+    expect(seen).toEqual(["created", "updated", "deleted"]);
+  });
+
+  test("a write succeeds with Redis down", async () => {
+    const deadRedis = createRedis("redis://127.0.0.1:1", logger);
+    const app = createFlagApp(createFlagStore(pool), {
+      validateKey: createKeyValidator({ authUrl: auth.url }),
+      jwtSecret: auth.jwtSecret,
+      publish: changePublisher(deadRedis, logger),
+      logger,
+      metrics: new Registry(),
+      ready: {},
+    });
+    const url = listen(app);
+    const response = await fetch(`${url}/flags`, { method: "POST", headers: bearer(key), body: '{"name":"no-redis"}' });
+    expect(response.status).toBe(201);
+    await app.stop();
+    deadRedis.disconnect();
+  });
+});
+
+test("a database outage is 503, not 500", async () => {
+  const deadPool = createPool("postgres://postgres@127.0.0.1:1/none");
+  const app = createFlagApp(createFlagStore(deadPool), {
+    validateKey: createKeyValidator({ authUrl: auth.url }),
+    jwtSecret: auth.jwtSecret,
+    publish: () => {},
+    logger,
+    metrics: new Registry(),
+    ready: { database: pingDatabase(deadPool) },
+  });
+  const url = listen(app);
+  const { status, body } = await fetch(`${url}/flags`, { headers: bearer(key) }).then(json);
+  expect(status).toBe(503);
+  expect(body.code).toBe("DATABASE_UNAVAILABLE");
+  expect((await fetch(`${url}/health/ready`)).status).toBe(503);
+  expect((await fetch(`${url}/health`)).status).toBe(200);
+  await app.stop();
+  await deadPool.end();
+});
+
+test("metrics count requests by route and status", async () => {
+  const text = await fetch(`${base}/metrics`).then((response) => response.text());
+  expect(text).toMatch(/http_requests_total\{method="GET",route="\/flags\/:name",status="200"\} \d+/);
+  expect(text).toContain("http_request_duration_seconds_bucket");
+});
+
+test("OpenAPI document lists the routes", async () => {
+  const { status, body } = await fetch(`${base}/openapi`).then(json);
+  expect(status).toBe(200);
+  expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(["/flags", "/flags/{name}"]));
+});

@@ -1,0 +1,14 @@
+import { run, wireDataService } from "@togglemaster/shared";
+import { createFlagApp } from "./app.ts";
+import { migrations } from "./migrations/index.ts";
+import { createFlagStore } from "./store.ts";
+
+export const main = () =>
+  wireDataService({
+    service: "flag",
+    defaultPort: 8002,
+    migrations,
+    createApp: (pool, options) => createFlagApp(createFlagStore(pool), options),
+  });
+
+if (import.meta.main) await run(main);

@@ -1,0 +1,4 @@
+import type { Migration } from "@togglemaster/shared";
+import flags from "./001_flags.sql" with { type: "text" };
+
+export const migrations: Migration[] = [{ version: 1, name: "flags", sql: flags }];

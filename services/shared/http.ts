@@ -1,0 +1,205 @@
+import { openapi } from "@elysiajs/openapi";
+import { Elysia } from "elysia";
+import { isDatabaseUnavailable } from "./db.ts";
+import { HttpError } from "./errors.ts";
+import { describeError, type Logger } from "./logger.ts";
+import type { Registry } from "./metrics.ts";
+import { describeValidationFailure } from "./validation.ts";
+
+/** Readiness checks: each resolves when its dependency answers, throws otherwise. */
+export type ReadinessChecks = Record<string, () => Promise<unknown>>;
+
+export interface PlatformOptions {
+  service: string;
+  logger: Logger;
+  metrics: Registry;
+  ready?: ReadinessChecks;
+  /** Serve `GET /health/ready`; off for a service whose readiness contract differs (analytics). */
+  readinessRoute?: boolean;
+  /** Origins allowed by CORS; empty means no cross-origin access at all. */
+  corsOrigins?: string[];
+  /** Largest accepted request body in bytes; larger ones get 413. */
+  bodyLimit?: number;
+}
+
+const SECURITY_HEADERS = {
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+  "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+  "cross-origin-resource-policy": "same-origin",
+};
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+interface RequestState {
+  id: string;
+  startedAt: number;
+}
+
+const states = new WeakMap<Request, RequestState>();
+
+/** The request id of an in-flight request, to pass on in `x-request-id` downstream. */
+export const requestIdOf = (request: Request): string => states.get(request)?.id ?? "";
+
+export const jsonError = (status: number, error: string, code: string, headers = {}) =>
+  new Response(JSON.stringify({ error, code }), {
+    status,
+    headers: { "content-type": "application/json", ...SECURITY_HEADERS, ...headers },
+  });
+
+/**
+ * What every service shares at its edge: request ids, one JSON log line and metrics per
+ * request, JSON bodies whatever the content type (the original's clients often omit it),
+ * the error shape, security headers, CORS, health, readiness, metrics and OpenAPI.
+ */
+export function platform({
+  service,
+  logger,
+  metrics,
+  ready = {},
+  readinessRoute = true,
+  corsOrigins = [],
+  bodyLimit = 64 * 1024,
+}: PlatformOptions) {
+  const requests = metrics.counter("http_requests_total", "HTTP requests by route and status");
+  const latency = metrics.histogram(
+    "http_request_duration_seconds",
+    "HTTP request latency by route and status",
+  );
+  const allowedOrigins = new Set(corsOrigins);
+
+  const corsHeaders = (origin: string | null): Record<string, string> =>
+    origin !== null && (allowedOrigins.has(origin) || allowedOrigins.has("*"))
+      ? { "access-control-allow-origin": origin, vary: "Origin" }
+      : {};
+
+  const readiness = new Elysia({ name: `readiness:${service}` }).get(
+    "/health/ready",
+    async ({ set }) => {
+      const results = await Promise.all(
+        Object.entries(ready).map(async ([name, check]) => {
+          try {
+            await check();
+            return [name, "ok"] as const;
+          } catch (error) {
+            return [name, describeError(error)] as const;
+          }
+        }),
+      );
+      const checks = Object.fromEntries(results);
+      const healthy = results.every(([, result]) => result === "ok");
+      set.status = healthy ? 200 : 503;
+      return { status: healthy ? "ready" : "not-ready", checks };
+    },
+    { detail: { summary: "Readiness: dependencies reachable" } },
+  );
+
+  return new Elysia({ name: `platform:${service}` })
+    .use(
+      openapi({
+        path: "/openapi/ui",
+        specPath: "/openapi",
+        provider: null,
+        documentation: { info: { title: `ToggleMaster ${service}`, version: "1.0.0" } },
+        exclude: { paths: ["/metrics", "/openapi"] },
+      }),
+    )
+    .onRequest(({ request, set }) => {
+      const incoming = request.headers.get("x-request-id");
+      const id = incoming !== null && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+      states.set(request, { id, startedAt: performance.now() });
+      const origin = request.headers.get("origin");
+      Object.assign(set.headers, SECURITY_HEADERS, corsHeaders(origin), { "x-request-id": id });
+      if (request.method === "OPTIONS") {
+        const allowed = corsHeaders(origin);
+        return new Response(null, {
+          status: 204,
+          headers: {
+            ...SECURITY_HEADERS,
+            ...allowed,
+            ...(allowed["access-control-allow-origin"] && {
+              "access-control-allow-methods": "GET, POST, PUT, DELETE",
+              "access-control-allow-headers": "authorization, content-type, x-api-key, x-request-id",
+              "access-control-max-age": "600",
+            }),
+          },
+        });
+      }
+    })
+    .onParse({ as: "global" }, async ({ request }) => {
+      const declared = Number(request.headers.get("content-length") ?? 0);
+      if (declared > bodyLimit) throw tooLarge(bodyLimit);
+      const text = await request.text();
+      if (text.length > bodyLimit) throw tooLarge(bodyLimit);
+      if (text.trim() === "") return null;
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new HttpError(400, "Corpo da requisição inválido", "INVALID_JSON");
+      }
+      // Every body of the API is a JSON object; anything else is rejected before validation.
+      if (typeof body !== "object" || body === null || Array.isArray(body))
+        throw new HttpError(400, "Corpo da requisição inválido", "INVALID_JSON");
+      return body;
+    })
+    .onError({ as: "global" }, ({ code, error, set, request }) => {
+      if (error instanceof HttpError) {
+        set.status = error.status;
+        Object.assign(set.headers, error.headers);
+        return error.body;
+      }
+      switch (code) {
+        case "VALIDATION":
+          set.status = 400;
+          return {
+            error: describeValidationFailure(error.valueError, error.value, (error.validator as { schema?: object } | undefined)?.schema),
+            code: "VALIDATION",
+          };
+        case "PARSE":
+          set.status = 400;
+          return { error: "Corpo da requisição inválido", code: "INVALID_JSON" };
+        case "NOT_FOUND":
+          set.status = 404;
+          return { error: "Rota não encontrada", code: "ROUTE_NOT_FOUND" };
+      }
+      if (isDatabaseUnavailable(error)) {
+        set.status = 503;
+        return { error: "Banco de dados indisponível", code: "DATABASE_UNAVAILABLE" };
+      }
+      logger.error("unhandled error", { request_id: requestIdOf(request), error: describeError(error) });
+      set.status = 500;
+      return { error: "Erro interno do servidor", code: "INTERNAL" };
+    })
+    .onAfterResponse({ as: "global" }, ({ request, route, set, path }) => {
+      const state = states.get(request);
+      const status = typeof set.status === "number" ? set.status : 200;
+      const seconds = state === undefined ? 0 : (performance.now() - state.startedAt) / 1000;
+      const labels = { route: route || "unmatched", method: request.method, status };
+      requests.inc(labels);
+      latency.observe(labels, seconds);
+      logger.info("request", {
+        request_id: state?.id,
+        method: request.method,
+        path,
+        route: labels.route,
+        status,
+        duration_ms: Math.round(seconds * 100_000) / 100,
+      });
+    })
+    .derive({ as: "global" }, ({ request }) => ({ requestId: requestIdOf(request) }))
+    .get("/health", () => ({ status: "ok" }), { detail: { summary: "Liveness (no I/O)" } })
+    .use(readinessRoute ? readiness : new Elysia())
+    .get(
+      "/metrics",
+      ({ set }) => {
+        set.headers["content-type"] = "text/plain; version=0.0.4";
+        return metrics.render();
+      },
+      { detail: { hide: true } },
+    );
+}
+
+const tooLarge = (limit: number) =>
+  new HttpError(413, `Corpo da requisição excede ${limit} bytes`, "PAYLOAD_TOO_LARGE");

@@ -1,0 +1,80 @@
+/**
+ * One JSON object per line on stdout. Lines are buffered and written in batches because a
+ * synchronous write per request costs more than the request itself on the hot path.
+ */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+export type LogFields = Record<string, unknown>;
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+/** Masks anything that looks like a credential before it can reach a log line. */
+export function scrub(text: string): string {
+  return text
+    .replace(/tm_key_[0-9a-f]{8,}/gi, "tm_key_[redacted]")
+    .replace(/(bearer\s+)[^\s"',]+/gi, "$1[redacted]")
+    .replace(/eyJ[\w-]+\.[\w-]+\.[\w-]+/g, "[jwt redacted]")
+    .replace(/(\w+:\/\/[^:/\s"']+:)[^@\s"']+@/g, "$1[redacted]@");
+}
+
+export interface Logger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  flush(): void;
+}
+
+export interface LoggerOptions {
+  service: string;
+  level?: LogLevel;
+  write?: (chunk: string) => void;
+}
+
+export function createLogger({
+  service,
+  level = "info",
+  write = (chunk) => process.stdout.write(chunk),
+}: LoggerOptions): Logger {
+  const threshold = RANK[level];
+  let buffer = "";
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const flush = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (buffer === "") return;
+    const chunk = buffer;
+    buffer = "";
+    write(chunk);
+  };
+
+  const log = (lineLevel: LogLevel, message: string, fields?: LogFields) => {
+    if (RANK[lineLevel] < threshold) return;
+    const line = JSON.stringify({
+      time: new Date().toISOString(),
+      level: lineLevel,
+      service,
+      message,
+      ...fields,
+    });
+    buffer += `${scrub(line)}\n`;
+    if (buffer.length > 64 * 1024) flush();
+    else timer ??= setTimeout(flush, 20);
+  };
+
+  return {
+    debug: (message, fields) => log("debug", message, fields),
+    info: (message, fields) => log("info", message, fields),
+    warn: (message, fields) => log("warn", message, fields),
+    error: (message, fields) => log("error", message, fields),
+    flush,
+  };
+}
+
+/** The message of an unknown thrown value, safe to log. */
+export function describeError(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0)
+    return error.errors.map(describeError).join("; ");
+  if (error instanceof Error) return scrub(error.message || error.name);
+  return scrub(String(error));
+}

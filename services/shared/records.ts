@@ -1,0 +1,75 @@
+import type { Pool } from "./db.ts";
+
+/**
+ * A table of records addressed by a unique name (flags, targeting rules): the SQL both
+ * data services share. Identifiers come from code, never from requests; values are always
+ * bound parameters.
+ */
+export interface RecordTableSpec<Fields> {
+  table: string;
+  key: string;
+  columns: readonly (keyof Fields & string)[];
+  /** Columns stored as jsonb, serialised explicitly so arrays stay JSON arrays. */
+  jsonColumns?: readonly (keyof Fields & string)[];
+}
+
+export type StoredRecord<Fields> = Fields & { id: number; created_at: string; updated_at: string };
+
+type Row = Record<string, unknown> & { created_at: Date; updated_at: Date };
+
+const withIsoTimes = <R>(row: Row): R =>
+  ({ ...row, created_at: row.created_at.toISOString(), updated_at: row.updated_at.toISOString() }) as R;
+
+export function recordTable<Fields extends Record<string, unknown>>(
+  pool: Pool,
+  { table, key, columns, jsonColumns = [] }: RecordTableSpec<Fields>,
+) {
+  type Stored = StoredRecord<Fields>;
+  const returning = `RETURNING id, ${key}, ${columns.join(", ")}, created_at, updated_at`;
+  const select = `SELECT id, ${key}, ${columns.join(", ")}, created_at, updated_at FROM ${table}`;
+  const param = (column: string, value: unknown) =>
+    jsonColumns.includes(column as keyof Fields & string) ? JSON.stringify(value) : value;
+
+  return {
+    async list(): Promise<Stored[]> {
+      const { rows } = await pool.query<Row>(`${select} ORDER BY ${key}`);
+      return rows.map((row) => withIsoTimes<Stored>(row));
+    },
+
+    async get(name: string): Promise<Stored | undefined> {
+      const { rows } = await pool.query<Row>(`${select} WHERE ${key} = $1`, [name]);
+      return rows[0] && withIsoTimes<Stored>(rows[0]);
+    },
+
+    /** Inserts a record; throws PostgreSQL's unique_violation when the name is taken. */
+    async insert(values: Fields): Promise<Stored> {
+      const names = [key, ...columns];
+      const placeholders = names.map((_, index) => `$${index + 1}`).join(", ");
+      const { rows } = await pool.query<Row>(
+        `INSERT INTO ${table} (${names.join(", ")}) VALUES (${placeholders}) ${returning}`,
+        names.map((column) => param(column, values[column])),
+      );
+      return withIsoTimes<Stored>(rows[0] as Row);
+    },
+
+    /** Applies the fields present in `patch`; undefined when no record has that name. */
+    async update(name: string, patch: Partial<Fields>): Promise<Stored | undefined> {
+      const changed = columns.filter((column) => patch[column] !== undefined);
+      const assignments = changed.map((column, index) => `${column} = $${index + 2}`);
+      const { rows } = await pool.query<Row>(
+        `UPDATE ${table} SET ${assignments.join(", ")} WHERE ${key} = $1 ${returning}`,
+        [name, ...changed.map((column) => param(column, patch[column]))],
+      );
+      return rows[0] && withIsoTimes<Stored>(rows[0]);
+    },
+
+    async remove(name: string): Promise<boolean> {
+      const { rowCount } = await pool.query(`DELETE FROM ${table} WHERE ${key} = $1`, [name]);
+      return rowCount === 1;
+    },
+  };
+}
+
+export type RecordTable<Fields extends Record<string, unknown>> = ReturnType<
+  typeof recordTable<Fields>
+>;

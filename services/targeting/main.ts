@@ -1,0 +1,14 @@
+import { run, wireDataService } from "@togglemaster/shared";
+import { createTargetingApp } from "./app.ts";
+import { migrations } from "./migrations/index.ts";
+import { createRuleStore } from "./store.ts";
+
+export const main = () =>
+  wireDataService({
+    service: "targeting",
+    defaultPort: 8003,
+    migrations,
+    createApp: (pool, options) => createTargetingApp(createRuleStore(pool), options),
+  });
+
+if (import.meta.main) await run(main);

@@ -1,0 +1,6 @@
+import type { Migration } from "@togglemaster/shared";
+import targetingRules from "./001_targeting_rules.sql" with { type: "text" };
+
+export const migrations: Migration[] = [
+  { version: 1, name: "targeting_rules", sql: targetingRules },
+];

@@ -1,0 +1,19 @@
+import { type Pool, type Rule, recordTable, type StoredRecord } from "@togglemaster/shared";
+
+export interface TargetingFields extends Record<string, unknown> {
+  flag_name: string;
+  is_enabled: boolean;
+  rules: Rule;
+}
+
+export type TargetingRule = StoredRecord<TargetingFields>;
+
+export const createRuleStore = (pool: Pool) =>
+  recordTable<TargetingFields>(pool, {
+    table: "targeting_rules",
+    key: "flag_name",
+    columns: ["is_enabled", "rules"],
+    jsonColumns: ["rules"],
+  });
+
+export type RuleStore = ReturnType<typeof createRuleStore>;

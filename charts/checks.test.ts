@@ -7,7 +7,6 @@ import { type Check, checks, type Environment } from "./checks.ts";
 import type { Manifest } from "./render.ts";
 import { renderedEnvironment } from "./rendered.ts";
 
-// biome-ignore lint/suspicious/noExplicitAny: the breakages reach into arbitrary fields.
 type Loose = any;
 
 const compliant: Partial<Record<Environment, Manifest[]>> = {};
@@ -295,7 +294,7 @@ const breakages: Breakage[] = [
     what: "analytics has no IAM role on EKS",
     environment: "eks",
     breakIt: (m) => {
-      delete find(m, "ServiceAccount", "analytics").metadata.annotations;
+      delete find(m, "ServiceAccount", "analytics-service").metadata.annotations;
     },
   },
   {
@@ -303,9 +302,16 @@ const breakages: Breakage[] = [
     what: "auth gets an IAM role",
     environment: "eks",
     breakIt: (m) => {
-      find(m, "ServiceAccount", "auth").metadata.annotations = {
+      find(m, "ServiceAccount", "auth-service").metadata.annotations = {
         "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/any",
       };
+    },
+  },
+  {
+    check: checks.serviceAccounts,
+    what: "evaluation runs as an account the IAM role does not trust",
+    breakIt: (m) => {
+      find(m, "Deployment", "evaluation").spec.template.spec.serviceAccountName = "evaluation";
     },
   },
   {

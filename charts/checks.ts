@@ -2,7 +2,13 @@
  * Rules every rendered environment must satisfy. Each check returns the problems it found
  * (empty when the manifests comply), so a test can show that a broken manifest fails it.
  */
-import { awsServices, contract, type ProbeContract, secretVariables } from "./contract.ts";
+import {
+  awsServices,
+  contract,
+  type ProbeContract,
+  secretVariables,
+  serviceAccountName,
+} from "./contract.ts";
 import type { Manifest } from "./render.ts";
 
 export type Environment = "kind" | "eks";
@@ -53,16 +59,16 @@ const requiredObjects: Check = {
   run: (manifests) =>
     services.flatMap((service) =>
       [
-        "Deployment",
-        "Service",
-        "ServiceAccount",
-        "ConfigMap",
-        "PodDisruptionBudget",
-        "HorizontalPodAutoscaler",
-        "NetworkPolicy",
+        ["Deployment", service],
+        ["Service", service],
+        ["ServiceAccount", serviceAccountName(service)],
+        ["ConfigMap", service],
+        ["PodDisruptionBudget", service],
+        ["HorizontalPodAutoscaler", service],
+        ["NetworkPolicy", service],
       ]
-        .filter((kind) => !named(manifests, kind, service))
-        .map((kind) => `${service}: no ${kind}`),
+        .filter(([kind = "", name = ""]) => !named(manifests, kind, name))
+        .map(([kind, name]) => `${service}: no ${kind} ${name}`),
     ),
 };
 
@@ -384,14 +390,14 @@ const plainSettings: Check = {
 };
 
 const serviceAccounts: Check = {
-  description: "each service runs as its ServiceAccount; on EKS the AWS users carry an IAM role",
+  description:
+    "each service runs as <service>-service, the account the IAM roles trust; on EKS the AWS users carry a role",
   run: (manifests, environment) =>
     perService(manifests, (deployment, service) => {
-      const account = named(
-        manifests,
-        "ServiceAccount",
-        deployment.spec?.template?.spec?.serviceAccountName,
-      );
+      const accountName = deployment.spec?.template?.spec?.serviceAccountName;
+      if (accountName !== serviceAccountName(service))
+        return [`${service}: runs as ${accountName}, want ${serviceAccountName(service)}`];
+      const account = named(manifests, "ServiceAccount", accountName);
       if (!account) return [`${service}: its ServiceAccount does not exist`];
       const role = (account.metadata as Loose).annotations?.["eks.amazonaws.com/role-arn"];
       const wantsRole = environment === "eks" && awsServices.includes(service);

@@ -127,3 +127,7 @@ export const databaseServices = ["auth", "flag", "targeting"] as const;
 
 /** Services whose pods reach AWS with an IAM role on EKS. */
 export const awsServices = ["evaluation", "analytics"];
+
+/** Namespace and ServiceAccount names (`<service>-service`) the EKS stack's IAM roles trust. */
+export const namespace = "togglemaster";
+export const serviceAccountName = (service: string) => `${service}-service`;

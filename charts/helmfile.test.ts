@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { contract } from "./contract.ts";
+import { contract, namespace } from "./contract.ts";
 import { expandTemplate, type Helmfile, planReleases, readHelmfile, repoRoot } from "./helmfile.ts";
 import { withExampleOutputs } from "./rendered.ts";
 
@@ -36,13 +36,13 @@ describe("helmfile.yaml", () => {
     expect(missing).toEqual([]);
   });
 
-  test("deploys the five services from the shared chart into one namespace, in both environments", () => {
+  test("deploys the five services from the shared chart into the namespace the IAM roles trust", () => {
     for (const environment of environments) {
       const services = planReleases(helmfile, environment).filter(
         (release) => release.chart === "./charts/toggle-service",
       );
       expect(services.map((release) => release.name).sort()).toEqual(Object.keys(contract).sort());
-      expect(new Set(services.map((release) => release.namespace))).toEqual(new Set(["toggle"]));
+      expect(new Set(services.map((release) => release.namespace))).toEqual(new Set([namespace]));
       for (const release of services) {
         expect(release.valueFiles[0]).toBe(`charts/values/${release.name}.yaml`);
       }

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { namespace } from "./contract.ts";
 
 const chartsFolder = import.meta.dir;
 const kindFolder = join(chartsFolder, "..", "kind");
@@ -47,6 +48,12 @@ describe("KIND scripts", () => {
     );
     expect(text).toContain('image="toggle-master/$service:dev"');
     expect(text).toContain('kind load docker-image "$image" --name "$cluster"');
+  });
+
+  test("the scripts work in the namespace of the releases", async () => {
+    for (const script of ["deploy.sh", "smoke.sh"]) expect(await read(script)).toContain(namespace);
+    const register = await Bun.file(join(chartsFolder, "register-service-key.sh")).text();
+    expect(register).toContain(`NAMESPACE:-${namespace}`);
   });
 
   test("deploy creates the Secrets before `helmfile -e kind apply`", async () => {

@@ -9,7 +9,7 @@
 set -euo pipefail
 
 base_url="${1:?usage: $0 <ingress base URL>}"
-namespace="${NAMESPACE:-toggle}"
+namespace="${NAMESPACE:-togglemaster}"
 
 secret_value() {
   kubectl -n "$namespace" get secret "$1" -o "jsonpath={.data.$2}" | base64 -d

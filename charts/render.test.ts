@@ -87,7 +87,7 @@ test("a rendered object that breaks its schema is rejected", async () => {
   await Bun.write(badValues, "resources:\n  limits:\n    cpu: lots\n");
   const release = {
     name: "auth",
-    namespace: "toggle",
+    namespace: "togglemaster",
     chart: "./charts/toggle-service",
     local: true,
     valueFiles: ["charts/values/auth.yaml", badValues],

@@ -12,9 +12,8 @@
 import { join } from "node:path";
 import { Secret } from "kubernetes-models/v1";
 import { parse, stringify } from "yaml";
-import { databaseServices } from "./contract.ts";
+import { databaseServices, namespace } from "./contract.ts";
 
-export const namespace = "toggle";
 type DatabaseService = (typeof databaseServices)[number];
 
 export interface DatabaseLogin {

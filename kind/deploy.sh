@@ -6,11 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 kubectl config use-context kind-toggle-cluster
-kubectl create namespace toggle --dry-run=client -o yaml | kubectl apply -f -
+kubectl create namespace togglemaster --dry-run=client -o yaml | kubectl apply -f -
 bun charts/secrets.ts kind | kubectl apply --server-side -f -
 
 helmfile -e kind apply
 
 charts/register-service-key.sh http://localhost
-kubectl -n toggle get pods,ingress
+kubectl -n togglemaster get pods,ingress
 echo "ToggleMaster is up on http://localhost; try kind/smoke.sh"

@@ -7,7 +7,7 @@ set -euo pipefail
 base_url="${1:-http://localhost}"
 flag="smoke-$(date +%s)"
 
-master_key="$(kubectl -n toggle get secret toggle-auth -o 'jsonpath={.data.MASTER_KEY}' | base64 -d)"
+master_key="$(kubectl -n togglemaster get secret toggle-auth -o 'jsonpath={.data.MASTER_KEY}' | base64 -d)"
 
 request() {
   local method="$1" path="$2" token="$3" body="${4:-}"

@@ -28,8 +28,9 @@ export const DEFAULT_RESOURCES: AwsResources = {
   countersTable: "analytics_counters",
 };
 
+/** Queue URLs come out as `http://sqs.us-east-1.localhost:<port>/…`, which parse as URLs. */
 export async function startSqsEmulator(port = 0) {
-  const server = await startFauxqs({ port, host: "127.0.0.1", logger: false });
+  const server = await startFauxqs({ port, logger: false });
   return { endpoint: `http://127.0.0.1:${server.port}`, stop: () => server.stop() };
 }
 
@@ -56,7 +57,10 @@ export async function createQueue(endpoint: string, queueName: string) {
       QueueName: queueName,
       Attributes: {
         VisibilityTimeout: "30",
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount: 3 }),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: Attributes?.QueueArn,
+          maxReceiveCount: 3,
+        }),
       },
     }),
   );
@@ -66,7 +70,11 @@ export async function createQueue(endpoint: string, queueName: string) {
 
 /** The events table (key `event_id`) and the hourly counters table, on-demand. */
 export async function createTables(endpoint: string, { eventsTable, countersTable }: AwsResources) {
-  const dynamo = new DynamoDBClient({ region: LOCAL_REGION, endpoint, credentials: LOCAL_CREDENTIALS });
+  const dynamo = new DynamoDBClient({
+    region: LOCAL_REGION,
+    endpoint,
+    credentials: LOCAL_CREDENTIALS,
+  });
   const create = async (command: CreateTableCommand) => {
     try {
       await dynamo.send(command);
@@ -101,8 +109,14 @@ export async function createTables(endpoint: string, { eventsTable, countersTabl
 }
 
 /** Both emulators, provisioned. */
-export async function startAwsLocal(resources: AwsResources = DEFAULT_RESOURCES, ports = { sqs: 0, dynamo: 0 }) {
-  const [sqs, dynamo] = await Promise.all([startSqsEmulator(ports.sqs), startDynamoEmulator(ports.dynamo)]);
+export async function startAwsLocal(
+  resources: AwsResources = DEFAULT_RESOURCES,
+  ports = { sqs: 0, dynamo: 0 },
+) {
+  const [sqs, dynamo] = await Promise.all([
+    startSqsEmulator(ports.sqs),
+    startDynamoEmulator(ports.dynamo),
+  ]);
   const [{ queueUrl, deadLetterQueueUrl }] = await Promise.all([
     createQueue(sqs.endpoint, resources.queueName),
     createTables(dynamo.endpoint, resources),
@@ -123,7 +137,16 @@ export type AwsLocal = Awaited<ReturnType<typeof startAwsLocal>>;
 // so a test can stop and restart one without touching the services that use it.
 if (import.meta.main) {
   const [sqsPort = "0", dynamoPort = "0"] = process.argv.slice(2);
-  const local = await startAwsLocal(DEFAULT_RESOURCES, { sqs: Number(sqsPort), dynamo: Number(dynamoPort) });
-  console.log(JSON.stringify({ sqsEndpoint: local.sqsEndpoint, dynamoEndpoint: local.dynamoEndpoint, queueUrl: local.queueUrl }));
+  const local = await startAwsLocal(DEFAULT_RESOURCES, {
+    sqs: Number(sqsPort),
+    dynamo: Number(dynamoPort),
+  });
+  console.log(
+    JSON.stringify({
+      sqsEndpoint: local.sqsEndpoint,
+      dynamoEndpoint: local.dynamoEndpoint,
+      queueUrl: local.queueUrl,
+    }),
+  );
   process.on("SIGTERM", () => void local.stop().then(() => process.exit(0)));
 }

@@ -4,19 +4,19 @@
  * one runs under qemu user-mode emulation. TM_SKIP_BINARIES=1 skips the binary part.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, statSync, utimesSync } from "node:fs";
+import { statSync, utimesSync } from "node:fs";
 import { createTestDatabase, type TestDatabase } from "@togglemaster/shared/testing";
 import {
   ARCHES,
-  type BuildTarget,
   binaryPath,
+  compile,
   ensureBinaries,
-  entryPoint,
+  newestSourceTime,
   parseBuildArgs,
   SERVICES,
   staleTargets,
 } from "./build.ts";
-import { startCommand } from "./runtimes.ts";
+import { startCommand, startService } from "./runtimes.ts";
 
 describe("parseBuildArgs", () => {
   test("no argument means every service for both architectures", () => {
@@ -35,13 +35,19 @@ describe("parseBuildArgs", () => {
   });
 
   test("--arch picks one architecture, in either spelling", () => {
-    expect(parseBuildArgs(["targeting", "--arch", "arm64"])).toEqual([{ service: "targeting", arch: "arm64" }]);
-    expect(parseBuildArgs(["--arch=x64", "evaluation"])).toEqual([{ service: "evaluation", arch: "x64" }]);
+    expect(parseBuildArgs(["targeting", "--arch", "arm64"])).toEqual([
+      { service: "targeting", arch: "arm64" },
+    ]);
+    expect(parseBuildArgs(["--arch=x64", "evaluation"])).toEqual([
+      { service: "evaluation", arch: "x64" },
+    ]);
   });
 
   test("rejects unknown services and architectures", () => {
     expect(() => parseBuildArgs(["billing"])).toThrow(/unknown service or option "billing"/);
-    expect(() => parseBuildArgs(["auth", "--arch", "amd64"])).toThrow(/--arch must be one of x64, arm64/);
+    expect(() => parseBuildArgs(["auth", "--arch", "amd64"])).toThrow(
+      /--arch must be one of x64, arm64/,
+    );
     expect(() => parseBuildArgs(["auth", "--arch"])).toThrow(/--arch must be one of/);
   });
 });
@@ -49,8 +55,7 @@ describe("parseBuildArgs", () => {
 const skipBinaries = process.env.TM_SKIP_BINARIES === "1";
 if (skipBinaries) console.warn("TM_SKIP_BINARIES=1: not building or running the service binaries");
 
-const present = SERVICES.filter((service) => existsSync(entryPoint(service)));
-const targets: BuildTarget[] = present.flatMap((service) => ARCHES.map((arch) => ({ service, arch })));
+const targets = parseBuildArgs([]);
 
 describe.skipIf(skipBinaries)("the binaries", () => {
   let database: TestDatabase;
@@ -65,14 +70,13 @@ describe.skipIf(skipBinaries)("the binaries", () => {
   });
   afterAll(() => database?.drop());
 
-  test(
-    "exist for both architectures and are up to date",
-    async () => {
-      await ensureBinaries(targets);
-      expect(staleTargets(targets)).toEqual([]);
-    },
-    180_000,
-  );
+  test("exist for both architectures and are up to date", async () => {
+    const sourcesChanged = newestSourceTime();
+    await ensureBinaries(targets);
+    for (const { service, arch } of targets) {
+      expect(statSync(binaryPath(service, arch)).mtimeMs).toBeGreaterThanOrEqual(sourcesChanged);
+    }
+  }, 180_000);
 
   test("are x86-64 and ARM aarch64 executables", async () => {
     for (const { service, arch } of targets) {
@@ -82,41 +86,46 @@ describe.skipIf(skipBinaries)("the binaries", () => {
     }
   });
 
+  test("callers asking for the same binary at once share one build", async () => {
+    const target = { service: "auth", arch: "x64" } as const;
+    const [first, second] = [compile(target), compile(target)];
+    expect(second).toBe(first);
+    expect((await first).bytes).toBe(statSync(binaryPath("auth", "x64")).size);
+  }, 60_000);
+
   test("a binary older than the sources is stale", () => {
     const path = binaryPath("auth", "x64");
     const { atime, mtime } = statSync(path);
     utimesSync(path, atime, new Date(0));
     try {
-      expect(staleTargets([{ service: "auth", arch: "x64" }])).toEqual([{ service: "auth", arch: "x64" }]);
+      expect(staleTargets([{ service: "auth", arch: "x64" }])).toEqual([
+        { service: "auth", arch: "x64" },
+      ]);
     } finally {
       utimesSync(path, atime, mtime);
     }
   });
 
-  test("the x64 auth binary serves and stops gracefully", async () => {
-    const auth = await startCommand([binaryPath("auth", "x64")], authEnv());
+  test("the x64 auth binary serves as the binary runtime and stops gracefully", async () => {
+    const auth = await startService("auth", "binary", authEnv());
     expect((await fetch(`${auth.url}/health/ready`)).status).toBe(200);
     expect(await auth.stop()).toBe(0);
     expect(auth.output()).toContain('"message":"stopped"');
   });
 
-  test(
-    "the arm64 auth binary serves under qemu",
-    async () => {
-      const auth = await startCommand(
-        ["qemu-aarch64-static", "-L", "/usr/aarch64-linux-gnu", binaryPath("auth", "arm64")],
-        authEnv(),
-        { readyPath: "/health", timeoutMs: 60_000 },
-      );
-      try {
-        const health = await fetch(`${auth.url}/health`);
-        expect(health.status).toBe(200);
-        expect(await health.json()).toEqual({ status: "ok" });
-        expect((await fetch(`${auth.url}/health/ready`)).status).toBe(200);
-      } finally {
-        expect(await auth.stop()).toBe(0);
-      }
-    },
-    90_000,
-  );
+  test("the arm64 auth binary serves under qemu", async () => {
+    const auth = await startCommand(
+      ["qemu-aarch64-static", "-L", "/usr/aarch64-linux-gnu", binaryPath("auth", "arm64")],
+      authEnv(),
+      { readyPath: "/health", timeoutMs: 60_000 },
+    );
+    try {
+      const health = await fetch(`${auth.url}/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ status: "ok" });
+      expect((await fetch(`${auth.url}/health/ready`)).status).toBe(200);
+    } finally {
+      expect(await auth.stop()).toBe(0);
+    }
+  }, 90_000);
 });

@@ -1,7 +1,7 @@
 /**
  * Compiles every service into one self-contained Linux executable per architecture:
- * `dist/<service>-linux-x64` and `dist/<service>-linux-arm64`, minified, with the source map
- * embedded so stack traces point at the TypeScript sources.
+ * `dist/<service>-linux-x64` and `dist/<service>-linux-arm64`: minified, precompiled to
+ * bytecode, with the source map embedded so stack traces point at the TypeScript sources.
  *
  *   bun scripts/build.ts                      all services, both architectures
  *   bun scripts/build.ts auth flag            some services
@@ -51,7 +51,8 @@ export function parseBuildArgs(args: string[]): BuildTarget[] {
     if (arg === "--arch" || arg.startsWith("--arch=")) {
       const value = arg === "--arch" ? args[++index] : arg.slice("--arch=".length);
       const arch = ARCHES.find((candidate) => candidate === value);
-      if (arch === undefined) throw new Error(`--arch must be one of ${ARCHES.join(", ")}, got "${value ?? ""}"`);
+      if (arch === undefined)
+        throw new Error(`--arch must be one of ${ARCHES.join(", ")}, got "${value ?? ""}"`);
       arches = [arch];
     } else if (isService(arg)) {
       services.push(arg);
@@ -69,11 +70,24 @@ export interface BuiltBinary extends BuildTarget {
   seconds: number;
 }
 
-/** One `bun build --compile`; the same Bun that runs this script does the compiling. */
-export async function compile({ service, arch }: BuildTarget): Promise<BuiltBinary> {
+const compiling = new Map<string, Promise<BuiltBinary>>();
+
+/**
+ * One `bun build --compile`, by the same Bun that runs this script. Callers asking for a
+ * binary that is being compiled share that build instead of writing the same file twice.
+ */
+export function compile(target: BuildTarget): Promise<BuiltBinary> {
+  const path = binaryPath(target.service, target.arch);
+  const running = compiling.get(path);
+  if (running !== undefined) return running;
+  const build = compileTo(path, target).finally(() => compiling.delete(path));
+  compiling.set(path, build);
+  return build;
+}
+
+async function compileTo(path: string, { service, arch }: BuildTarget): Promise<BuiltBinary> {
   const entry = entryPoint(service);
   if (!existsSync(entry)) throw new Error(`${service}: ${entry} does not exist`);
-  const path = binaryPath(service, arch);
   const started = performance.now();
   const build = Bun.spawn(
     [
@@ -84,6 +98,12 @@ export async function compile({ service, arch }: BuildTarget): Promise<BuiltBina
       `--target=bun-linux-${arch}`,
       "--minify",
       "--sourcemap",
+      // Precompiled bytecode more than halves start-up (the bundle is not parsed at launch).
+      "--bytecode",
+      "--format=esm",
+      // Configuration comes from the environment only, never from files in the working directory.
+      "--no-compile-autoload-dotenv",
+      "--no-compile-autoload-bunfig",
       "--outfile",
       path,
     ],
@@ -97,7 +117,13 @@ export async function compile({ service, arch }: BuildTarget): Promise<BuiltBina
   if (code !== 0) throw new Error(`${service} (${arch}) failed to compile:\n${stderr || stdout}`);
   // The map is embedded in the executable; the copy written beside it is redundant.
   rmSync(`${path}.map`, { force: true });
-  return { service, arch, path, bytes: statSync(path).size, seconds: (performance.now() - started) / 1000 };
+  return {
+    service,
+    arch,
+    path,
+    bytes: statSync(path).size,
+    seconds: (performance.now() - started) / 1000,
+  };
 }
 
 /**
@@ -109,7 +135,9 @@ export async function buildBinaries(
   targets: BuildTarget[],
   concurrency = Math.max(1, navigator.hardwareConcurrency),
 ): Promise<BuiltBinary[]> {
-  const firstOfEach = ARCHES.flatMap((arch) => targets.find((target) => target.arch === arch) ?? []);
+  const firstOfEach = ARCHES.flatMap(
+    (arch) => targets.find((target) => target.arch === arch) ?? [],
+  );
   const built = await Promise.all(firstOfEach.map(compile));
   const queue = targets.filter((target) => !firstOfEach.includes(target));
   const worker = async () => {
@@ -126,7 +154,7 @@ export function newestSourceTime(): number {
   const sources = [...new Bun.Glob("services/**/*.{ts,sql}").scanSync({ cwd: REPO_ROOT })].filter(
     (file) => !file.endsWith(".test.ts"),
   );
-  const inputs = [...sources, "package.json", "bun.lock", "scripts/build.ts"];
+  const inputs = [...sources, "package.json", "bun.lock", "bunfig.toml", "scripts/build.ts"];
   return Math.max(...inputs.map((file) => statSync(join(REPO_ROOT, file)).mtimeMs));
 }
 
@@ -151,7 +179,9 @@ export function formatSizes(built: BuiltBinary[]): string {
       (binary) =>
         `${`${binary.service}-linux-${binary.arch}`.padEnd(24)} ${(binary.bytes / 1024 / 1024).toFixed(1).padStart(7)} MiB  ${binary.seconds.toFixed(1).padStart(5)} s`,
     );
-  return [`${"binary".padEnd(24)} ${"size".padStart(11)}  ${"time".padStart(7)}`, ...rows].join("\n");
+  return [`${"binary".padEnd(24)} ${"size".padStart(11)}  ${"time".padStart(7)}`, ...rows].join(
+    "\n",
+  );
 }
 
 if (import.meta.main) {
@@ -160,7 +190,9 @@ if (import.meta.main) {
     const started = performance.now();
     const built = await buildBinaries(targets);
     console.log(formatSizes(built));
-    console.log(`built ${built.length} binaries in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `built ${built.length} binaries in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);

@@ -15,9 +15,16 @@ import { type RunningService, runtimeFromEnv, startService } from "./runtimes.ts
 const env = process.env;
 const runtime = runtimeFromEnv(env);
 const stops: (() => Promise<unknown>)[] = [];
-const randomSecret = () => Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64url");
+const randomSecret = () =>
+  Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64url");
 
-const COLORS: Record<ServiceName, number> = { auth: 35, flag: 32, targeting: 36, evaluation: 33, analytics: 34 };
+const COLORS: Record<ServiceName, number> = {
+  auth: 35,
+  flag: 32,
+  targeting: 36,
+  evaluation: 33,
+  analytics: 34,
+};
 
 /** Prefixes each line a service writes with its name, so five logs read as one. */
 function printer(service: ServiceName) {
@@ -78,7 +85,8 @@ async function createKey(authUrl: string, masterKey: string, name: string): Prom
     body: JSON.stringify({ name }),
     signal: AbortSignal.timeout(5_000),
   });
-  if (response.status !== 201) throw new Error(`could not create the ${name} key: ${response.status}`);
+  if (response.status !== 201)
+    throw new Error(`could not create the ${name} key: ${response.status}`);
   return (await response.json()).key;
 }
 
@@ -103,7 +111,11 @@ async function main() {
   ]);
   const common = { JWT_SECRET: jwtSecret, LOG_LEVEL: logLevel };
 
-  const auth = await start("auth", 8001, { ...common, DATABASE_URL: authDb, MASTER_KEY: masterKey });
+  const auth = await start("auth", 8001, {
+    ...common,
+    DATABASE_URL: authDb,
+    MASTER_KEY: masterKey,
+  });
   const dataServiceEnv = { ...common, ...redis, AUTH_SERVICE_URL: auth.url };
   const [flag, targeting] = await Promise.all([
     start("flag", 8002, { ...dataServiceEnv, DATABASE_URL: flagDb }),

@@ -76,22 +76,42 @@ function checkDockerfile(text: string, ports: Record<string, number> = SERVICE_P
 
   if (!/^\$\{?BUILDPLATFORM\}?$/.test(build.platform ?? ""))
     problems.push("the build stage does not run on --platform=$BUILDPLATFORM");
-  const compileStep = build.instructions.find((i) => i.keyword === "RUN" && i.args.includes("scripts/build.ts"));
-  const declaresTargetArch = build.instructions.some((i) => i.keyword === "ARG" && i.args === "TARGETARCH");
-  const mapsArches = /amd64\)\s*arch=x64/.test(compileStep?.args ?? "") && /arm64\)\s*arch=arm64/.test(compileStep?.args ?? "");
-  if (!declaresTargetArch || !mapsArches || !/--arch\s+"?\$\{?arch\}?/.test(compileStep?.args ?? ""))
-    problems.push("the build stage does not cross-compile for $TARGETARCH with scripts/build.ts --arch");
-  if (!build.instructions.some((i) => i.keyword === "RUN" && i.args.includes("bun install --frozen-lockfile")))
+  const compileStep = build.instructions.find(
+    (i) => i.keyword === "RUN" && i.args.includes("scripts/build.ts"),
+  );
+  const declaresTargetArch = build.instructions.some(
+    (i) => i.keyword === "ARG" && i.args === "TARGETARCH",
+  );
+  const mapsArches =
+    /amd64\)\s*arch=x64/.test(compileStep?.args ?? "") &&
+    /arm64\)\s*arch=arm64/.test(compileStep?.args ?? "");
+  if (
+    !declaresTargetArch ||
+    !mapsArches ||
+    !/--arch\s+"?\$\{?arch\}?/.test(compileStep?.args ?? "")
+  )
+    problems.push(
+      "the build stage does not cross-compile for $TARGETARCH with scripts/build.ts --arch",
+    );
+  if (
+    !build.instructions.some(
+      (i) => i.keyword === "RUN" && i.args.includes("bun install --frozen-lockfile"),
+    )
+  )
     problems.push("the build stage does not install with --frozen-lockfile");
   if (!globalArgs.some((i) => i.keyword === "ARG" && i.args.startsWith("SERVICE")))
     problems.push("SERVICE is not a build argument");
 
   for (const service of Object.keys(ports)) {
     const { base, instructions } = finalImage(stages, service);
-    const of = (keyword: string) => instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
+    const of = (keyword: string) =>
+      instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
     if (!NO_SHELL_BASE.test(base) || SHELL_BASES.test(base))
-      problems.push(`${service}: the final image is ${base}, not a distroless image without a shell`);
-    if (of("RUN").length > 0) problems.push(`${service}: the final image runs commands (it has no shell)`);
+      problems.push(
+        `${service}: the final image is ${base}, not a distroless image without a shell`,
+      );
+    if (of("RUN").length > 0)
+      problems.push(`${service}: the final image runs commands (it has no shell)`);
 
     const user = of("USER").at(-1) ?? "";
     const [uid = "", gid = uid] = user.split(":");
@@ -99,7 +119,10 @@ function checkDockerfile(text: string, ports: Record<string, number> = SERVICE_P
       problems.push(`${service}: USER "${user}" is not a numeric non-root user`);
 
     const entrypoint = of("ENTRYPOINT").at(-1) ?? "";
-    const copied = of("COPY").find((args) => args.startsWith(`--from=${build.name}`))?.split(/\s+/).at(-1);
+    const copied = of("COPY")
+      .find((args) => args.startsWith(`--from=${build.name}`))
+      ?.split(/\s+/)
+      .at(-1);
     let argv: unknown;
     try {
       argv = JSON.parse(entrypoint);
@@ -111,7 +134,8 @@ function checkDockerfile(text: string, ports: Record<string, number> = SERVICE_P
 
     const port = String(ports[service]);
     if (of("EXPOSE").join(" ") !== port) problems.push(`${service}: EXPOSE is not ${port}`);
-    if (!of("ENV").includes(`PORT=${port}`)) problems.push(`${service}: PORT is not set to ${port}`);
+    if (!of("ENV").includes(`PORT=${port}`))
+      problems.push(`${service}: PORT is not set to ${port}`);
   }
   return problems;
 }
@@ -145,7 +169,9 @@ describe("Dockerfile.bun", () => {
   test("maps each service to its own port", () => {
     const { stages } = parseDockerfile(dockerfile);
     for (const service of SERVICES) {
-      const exposed = finalImage(stages, service).instructions.filter((i) => i.keyword === "EXPOSE");
+      const exposed = finalImage(stages, service).instructions.filter(
+        (i) => i.keyword === "EXPOSE",
+      );
       expect(exposed.map((i) => Number(i.args))).toEqual([SERVICE_PORTS[service as ServiceName]]);
     }
   });
@@ -160,7 +186,9 @@ describe("the Dockerfile checker", () => {
 
   test("catches a build stage on the target platform (emulated)", () => {
     expect(broken("--platform=$BUILDPLATFORM ", "")).toContain("--platform=$BUILDPLATFORM");
-    expect(broken("--platform=$BUILDPLATFORM", "--platform=$TARGETPLATFORM")).toContain("$BUILDPLATFORM");
+    expect(broken("--platform=$BUILDPLATFORM", "--platform=$TARGETPLATFORM")).toContain(
+      "$BUILDPLATFORM",
+    );
   });
 
   test("catches a build that ignores TARGETARCH", () => {
@@ -174,13 +202,23 @@ describe("the Dockerfile checker", () => {
   });
 
   test("catches a final image with a shell", () => {
-    for (const base of ["alpine:3.20", "debian:12-slim", "busybox", "gcr.io/distroless/base-debian12:debug", "oven/bun:1.4.5"]) {
-      expect(broken(/gcr\.io\/distroless\/[^\s]+ AS runtime/, `${base} AS runtime`)).toContain("without a shell");
+    for (const base of [
+      "alpine:3.20",
+      "debian:12-slim",
+      "busybox",
+      "gcr.io/distroless/base-debian12:debug",
+      "oven/bun:1.4.5",
+    ]) {
+      expect(broken(/gcr\.io\/distroless\/[^\s]+ AS runtime/, `${base} AS runtime`)).toContain(
+        "without a shell",
+      );
     }
   });
 
   test("catches a final image that runs commands", () => {
-    expect(broken("USER 65532:65532", "RUN chmod +x /service\nUSER 65532:65532")).toContain("runs commands");
+    expect(broken("USER 65532:65532", "RUN chmod +x /service\nUSER 65532:65532")).toContain(
+      "runs commands",
+    );
   });
 
   test("catches root or named users", () => {
@@ -193,7 +231,9 @@ describe("the Dockerfile checker", () => {
 
   test("catches an entrypoint in shell form or pointing elsewhere", () => {
     expect(broken('ENTRYPOINT ["/service"]', "ENTRYPOINT /service")).toContain("exec form");
-    expect(broken('ENTRYPOINT ["/service"]', 'ENTRYPOINT ["/bin/sh", "-c", "/service"]')).toContain("exec form");
+    expect(broken('ENTRYPOINT ["/service"]', 'ENTRYPOINT ["/bin/sh", "-c", "/service"]')).toContain(
+      "exec form",
+    );
   });
 
   test("catches a port that does not match the service", () => {
@@ -232,7 +272,9 @@ describe(".dockerignore", () => {
   });
 
   test("the matcher sees a missing exclusion", () => {
-    expect(dockerIgnores("*\n!services/\n", "services/shared/node_modules/pg/index.js")).toBe(false);
+    expect(dockerIgnores("*\n!services/\n", "services/shared/node_modules/pg/index.js")).toBe(
+      false,
+    );
     expect(dockerIgnores("node_modules\n", ".git/HEAD")).toBe(false);
   });
 });

@@ -28,7 +28,10 @@ async function template(dataRoot: string): Promise<Blob> {
 
 let templateOnce: Promise<Blob> | undefined;
 
-export async function startEmbeddedPostgres(name: string, dataRoot: string): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(
+  name: string,
+  dataRoot: string,
+): Promise<EmbeddedPostgres> {
   await mkdir(dataRoot, { recursive: true });
   const dataDir = join(dataRoot, name);
   const fresh = !existsSync(join(dataDir, "PG_VERSION"));

@@ -1,7 +1,23 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { bearer, createTestDatabase, json, TEST_REDIS_URL, type TestDatabase } from "@togglemaster/shared/testing";
-import { entryPoint, SERVICES } from "./build.ts";
-import { type RunningService, runtimeFromEnv, serviceCommand, startCommand, startService } from "./runtimes.ts";
+import { existsSync } from "node:fs";
+import {
+  bearer,
+  createTestDatabase,
+  json,
+  TEST_REDIS_URL,
+  type TestDatabase,
+} from "@togglemaster/shared/testing";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startAwsLocal } from "./aws-local.ts";
+import { entryPoint, SERVICES, type ServiceName } from "./build.ts";
+import {
+  type RunningService,
+  runtimeFromEnv,
+  serviceCommand,
+  startCommand,
+  startService,
+} from "./runtimes.ts";
+
+type AwsLocal = Awaited<ReturnType<typeof startAwsLocal>>;
 
 const MASTER_KEY = "runtime-test-master-key-0123";
 const JWT_SECRET = "runtime-test-jwt-secret-0123456789abcdef";
@@ -34,9 +50,9 @@ describe("serviceCommand", () => {
     expect(command.at(-1)).toBe(entryPoint("evaluation"));
   });
 
-  test("every service has its own entry file", () => {
-    const entries = SERVICES.map((service) => serviceCommand(service, "source")[1]);
-    expect(new Set(entries).size).toBe(SERVICES.length);
+  test("every service of the catalogue has an entry file", () => {
+    const missing = SERVICES.filter((service) => !existsSync(entryPoint(service)));
+    expect(missing).toEqual([]);
   });
 });
 
@@ -59,14 +75,34 @@ describe("startCommand", () => {
   });
 
   test("gives up on a process that never becomes ready", async () => {
-    const silent = startCommand([process.execPath, "-e", "await Bun.sleep(60_000)"], {}, { timeoutMs: 300 });
+    const silent = startCommand(
+      [process.execPath, "-e", "await Bun.sleep(60_000)"],
+      {},
+      { timeoutMs: 300 },
+    );
     await expect(silent).rejects.toThrow(/not ready at \/health\/ready within 300 ms/);
+  });
+
+  test("stop() reports a process that ignores SIGTERM, and kills it", async () => {
+    const stubborn = await startCommand(
+      [
+        process.execPath,
+        "-e",
+        `process.on("SIGTERM", () => {});
+         Bun.serve({ port: Number(process.env.PORT), fetch: () => new Response("ok") });`,
+      ],
+      {},
+      { stopTimeoutMs: 300 },
+    );
+    await expect(stubborn.stop()).rejects.toThrow(/ignored SIGTERM for 300 ms/);
+    expect(await fetch(stubborn.url).catch(() => "gone")).toBe("gone");
   });
 });
 
-describe("the services on Deno, from the same source", () => {
+describe("the five services on Deno, from the same source", () => {
   const databases: TestDatabase[] = [];
-  let auth: RunningService;
+  const running = new Map<ServiceName, RunningService>();
+  let aws: AwsLocal;
   let apiKey: string;
 
   const database = async (prefix: string) => {
@@ -74,26 +110,37 @@ describe("the services on Deno, from the same source", () => {
     databases.push(created);
     return created.url;
   };
+  const start = async (service: ServiceName, env: Record<string, string>) => {
+    const started = await startService(service, "deno", env);
+    running.set(service, started);
+    return started;
+  };
+  const urlOf = (service: ServiceName) => running.get(service)?.url ?? "";
+  const post = (url: string, body: unknown) =>
+    fetch(url, {
+      method: "POST",
+      headers: { ...bearer(apiKey), "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
 
   beforeAll(async () => {
-    auth = await startService("auth", "deno", {
-      DATABASE_URL: await database("deno_auth"),
-      MASTER_KEY,
-      JWT_SECRET,
-    });
+    aws = await startAwsLocal();
+    await start("auth", { DATABASE_URL: await database("deno_auth"), MASTER_KEY, JWT_SECRET });
   });
 
   afterAll(async () => {
-    auth.kill();
+    for (const service of running.values()) service.kill();
     await Promise.all(databases.map((created) => created.drop()));
+    await aws.stop();
   });
 
   test("auth is ready, creates a key and validates it", async () => {
-    const ready = await json(await fetch(`${auth.url}/health/ready`));
+    const auth = urlOf("auth");
+    const ready = await json(await fetch(`${auth}/health/ready`));
     expect(ready).toEqual({ status: 200, body: { status: "ready", checks: { database: "ok" } } });
 
     const created = await json(
-      await fetch(`${auth.url}/admin/keys`, {
+      await fetch(`${auth}/admin/keys`, {
         method: "POST",
         headers: { ...bearer(MASTER_KEY), "content-type": "application/json" },
         body: JSON.stringify({ name: "deno" }),
@@ -103,42 +150,80 @@ describe("the services on Deno, from the same source", () => {
     apiKey = created.body.key;
     expect(apiKey).toMatch(/^tm_key_[0-9a-f]{64}$/);
 
-    const valid = await json(await fetch(`${auth.url}/validate`, { headers: bearer(apiKey) }));
+    const valid = await json(await fetch(`${auth}/validate`, { headers: bearer(apiKey) }));
     expect(valid).toEqual({ status: 200, body: { message: "Chave válida" } });
-    const invalid = await fetch(`${auth.url}/validate`, { headers: bearer(`tm_key_${"0".repeat(64)}`) });
-    expect(invalid.status).toBe(401);
-    expect(messagesOf(auth)).toContain("listening");
-    expect(auth.output()).toContain('"runtime":"deno"');
+    const unknown = bearer(`tm_key_${"0".repeat(64)}`);
+    expect((await fetch(`${auth}/validate`, { headers: unknown })).status).toBe(401);
+    expect(running.get("auth")?.output()).toContain('"runtime":"deno"');
   });
 
-  test.each(["flag", "targeting"] as const)("%s serves authenticated requests", async (service) => {
-    const running = await startService(service, "deno", {
-      DATABASE_URL: await database(`deno_${service}`),
-      AUTH_SERVICE_URL: auth.url,
-      JWT_SECRET,
-      REDIS_URL: TEST_REDIS_URL,
-    });
-    try {
-      const path = service === "flag" ? "/flags" : "/rules";
-      const body =
-        service === "flag"
-          ? { name: "deno-flag", is_enabled: true }
-          : { flag_name: "deno-flag", rules: { type: "PERCENTAGE", value: 50 } };
-      const created = await fetch(`${running.url}${path}`, {
-        method: "POST",
-        headers: { ...bearer(apiKey), "content-type": "application/json" },
-        body: JSON.stringify(body),
+  test("flag and targeting store what an API key sends them", async () => {
+    const dataService = async (service: ServiceName) =>
+      start(service, {
+        DATABASE_URL: await database(`deno_${service}`),
+        AUTH_SERVICE_URL: urlOf("auth"),
+        JWT_SECRET,
+        REDIS_URL: TEST_REDIS_URL,
       });
-      expect(created.status).toBe(201);
-      const read = await json(await fetch(`${running.url}${path}/deno-flag`, { headers: bearer(apiKey) }));
-      expect(read.status).toBe(200);
-    } finally {
-      expect(await running.stop()).toBe(0);
-    }
+    await Promise.all([dataService("flag"), dataService("targeting")]);
+
+    const flag = await post(`${urlOf("flag")}/flags`, { name: "deno-flag", is_enabled: true });
+    expect(flag.status).toBe(201);
+    const rule = await post(`${urlOf("targeting")}/rules`, {
+      flag_name: "deno-flag",
+      rules: { type: "PERCENTAGE", value: 100 },
+    });
+    expect(rule.status).toBe(201);
+    const read = await fetch(`${urlOf("flag")}/flags/deno-flag`, { headers: bearer(apiKey) });
+    expect((await json(read)).body).toMatchObject({ name: "deno-flag", is_enabled: true });
   });
 
-  test("auth stops gracefully on SIGTERM", async () => {
-    expect(await auth.stop()).toBe(0);
-    expect(messagesOf(auth).slice(-2)).toEqual(["shutting down", "stopped"]);
+  test("evaluation decides and its event reaches analytics through SQS and DynamoDB", async () => {
+    const awsEnv = {
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      // The emulator's queue URL has a host (sqs.<region>.127.0.0.1) that the services' URL
+      // check rejects; its endpoint serves the same queue by path.
+      AWS_SQS_URL: `${aws.sqsEndpoint}${aws.queueUrl.slice(aws.queueUrl.indexOf("/", "http://".length))}`,
+    };
+    await Promise.all([
+      start("evaluation", {
+        ...awsEnv,
+        AWS_ENDPOINT_URL: aws.sqsEndpoint,
+        REDIS_URL: TEST_REDIS_URL,
+        AUTH_SERVICE_URL: urlOf("auth"),
+        FLAG_SERVICE_URL: urlOf("flag"),
+        TARGETING_SERVICE_URL: urlOf("targeting"),
+        SERVICE_API_KEY: apiKey,
+        JWT_SECRET,
+      }),
+      start("analytics", {
+        ...awsEnv,
+        AWS_ENDPOINT_URL_SQS: aws.sqsEndpoint,
+        AWS_ENDPOINT_URL_DYNAMODB: aws.dynamoEndpoint,
+        AWS_DYNAMODB_TABLE: aws.eventsTable,
+        AWS_DYNAMODB_COUNTERS_TABLE: aws.countersTable,
+      }),
+    ]);
+
+    const decision = await fetch(`${urlOf("evaluation")}/evaluate?user_id=u-1&flag_name=deno-flag`);
+    expect(await decision.json()).toEqual({ flag_name: "deno-flag", user_id: "u-1", result: true });
+
+    const totals = async () => {
+      const response = await fetch(`${urlOf("analytics")}/analytics/flags/deno-flag`);
+      return ((await response.json()) as { totals: { true: number; false: number } }).totals;
+    };
+    const deadline = Date.now() + 15_000;
+    while ((await totals()).true === 0 && Date.now() < deadline) await Bun.sleep(100);
+    expect(await totals()).toEqual({ true: 1, false: 0 });
+  });
+
+  test("every service stops gracefully on SIGTERM", async () => {
+    expect([...running.keys()].sort()).toEqual([...SERVICES].sort());
+    for (const [service, started] of running) {
+      expect({ service, code: await started.stop() }).toEqual({ service, code: 0 });
+      expect(messagesOf(started).slice(-2)).toEqual(["shutting down", "stopped"]);
+    }
   });
 });

@@ -6,15 +6,16 @@
  *   await fetch(`${auth.url}/health`);
  *   await auth.stop(); // SIGTERM, resolves with the exit code
  */
-import { binaryPath, entryPoint, REPO_ROOT, type ServiceName } from "./build.ts";
+import { binaryPath, ensureBinaries, entryPoint, REPO_ROOT, type ServiceName } from "./build.ts";
 
 export const RUNTIMES = ["source", "binary", "deno"] as const;
 export type Runtime = (typeof RUNTIMES)[number];
 
 /**
  * What Deno needs to run a service from source: the `node_modules` that `bun install` made
- * (no download, no lockfile of its own), SQL imported as text, the network, the environment,
- * and the OS release, which the AWS SDK puts in its user agent.
+ * (nothing is downloaded), the network, the environment, and the OS release,
+ * which the AWS SDK puts in its user agent. SQL migrations are text imports: stable in Deno
+ * 2.9, behind `--unstable-raw-imports` in earlier 2.x releases (2.9 accepts the flag).
  */
 export const DENO_RUN_FLAGS = [
   "--node-modules-dir=manual",
@@ -40,7 +41,8 @@ export function serviceCommand(service: ServiceName, runtime: Runtime): string[]
 export function runtimeFromEnv(source: Record<string, string | undefined> = process.env): Runtime {
   const value = source.TM_RUNTIME ?? "source";
   const runtime = RUNTIMES.find((candidate) => candidate === value);
-  if (runtime === undefined) throw new Error(`TM_RUNTIME must be one of ${RUNTIMES.join(", ")}, got "${value}"`);
+  if (runtime === undefined)
+    throw new Error(`TM_RUNTIME must be one of ${RUNTIMES.join(", ")}, got "${value}"`);
   return runtime;
 }
 
@@ -52,24 +54,30 @@ export interface RunningService {
   output(): string;
   /** SIGTERM, then waits for the exit and the last output; resolves with the exit code. */
   stop(): Promise<number>;
-  /** SIGKILL, for tests of crashes. */
+  /** SIGKILL: for crash tests, and for clean-up after a failed test. */
   kill(): void;
 }
 
 export interface StartOptions {
   /** Polled until it answers 200. */
   readyPath?: string;
+  pollIntervalMs?: number;
   timeoutMs?: number;
   stopTimeoutMs?: number;
 }
 
-/** Starts `service` on a free port with `env` over the current environment, once it is ready. */
+/**
+ * Starts `service` on a free port with `env` over the current environment and resolves once
+ * it is ready. For "binary", a missing or stale x64 executable is compiled first, so a test
+ * never runs yesterday's code.
+ */
 export async function startService(
   service: ServiceName,
   runtime: Runtime,
   env: Record<string, string> = {},
   options: StartOptions = {},
 ): Promise<RunningService> {
+  if (runtime === "binary") await ensureBinaries([{ service, arch: "x64" }]);
   return startCommand(serviceCommand(service, runtime), env, options);
 }
 
@@ -77,7 +85,12 @@ export async function startService(
 export async function startCommand(
   command: string[],
   env: Record<string, string> = {},
-  { readyPath = "/health/ready", timeoutMs = 20_000, stopTimeoutMs = 10_000 }: StartOptions = {},
+  {
+    readyPath = "/health/ready",
+    pollIntervalMs = 50,
+    timeoutMs = 20_000,
+    stopTimeoutMs = 10_000,
+  }: StartOptions = {},
 ): Promise<RunningService> {
   const port = env.PORT === undefined ? freePort() : Number(env.PORT);
   const child = Bun.spawn(command, {
@@ -97,14 +110,16 @@ export async function startCommand(
   while (!(await answers200(`${url}${readyPath}`))) {
     if (child.exitCode !== null || child.signalCode !== null) {
       await drained;
-      throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output()}`);
+      throw new Error(
+        `${name} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output()}`,
+      );
     }
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
       await drained;
       throw new Error(`${name} was not ready at ${readyPath} within ${timeoutMs} ms:\n${output()}`);
     }
-    await Bun.sleep(50);
+    await Bun.sleep(pollIntervalMs);
   }
 
   return {
@@ -112,12 +127,16 @@ export async function startCommand(
     pid: child.pid,
     output,
     async stop() {
+      let forced = false;
+      const timer = setTimeout(() => {
+        forced = true;
+        child.kill("SIGKILL");
+      }, stopTimeoutMs);
       child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), stopTimeoutMs);
       const code = await child.exited;
       clearTimeout(timer);
       await drained;
-      if (child.signalCode === "SIGKILL") throw new Error(`${name} ignored SIGTERM for ${stopTimeoutMs} ms`);
+      if (forced) throw new Error(`${name} ignored SIGTERM for ${stopTimeoutMs} ms`);
       return code;
     },
     kill: () => child.kill("SIGKILL"),
@@ -125,8 +144,11 @@ export async function startCommand(
 }
 
 async function collect(stream: ReadableStream<Uint8Array>, chunks: string[]) {
+  const reader = stream.getReader();
   const decoder = new TextDecoder();
-  for await (const chunk of stream) chunks.push(decoder.decode(chunk, { stream: true }));
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    chunks.push(decoder.decode(read.value, { stream: true }));
+  }
 }
 
 async function answers200(url: string): Promise<boolean> {

@@ -142,22 +142,25 @@ function redis(v: Values): ChartDocument[] {
   ];
 }
 
-/** Run by LocalStack once it is up: the analytics queue with its dead-letter queue, and the tables. */
+/**
+ * Run by LocalStack once it is up: the analytics queue with its dead-letter queue and the
+ * two tables, keyed as the EKS stack creates them.
+ */
 const localstackInitScript = `#!/bin/bash
 set -euo pipefail
 dlq_url=$(awslocal sqs create-queue --queue-name "$QUEUE_NAME-dlq" --query QueueUrl --output text)
 dlq_arn=$(awslocal sqs get-queue-attributes --queue-url "$dlq_url" \\
   --attribute-names QueueArn --query Attributes.QueueArn --output text)
 cat > /tmp/queue-attributes.json <<JSON
-{"RedrivePolicy": "{\\"deadLetterTargetArn\\":\\"$dlq_arn\\",\\"maxReceiveCount\\":\\"5\\"}"}
+{"RedrivePolicy": "{\\"deadLetterTargetArn\\":\\"$dlq_arn\\",\\"maxReceiveCount\\":\\"3\\"}"}
 JSON
 awslocal sqs create-queue --queue-name "$QUEUE_NAME" --attributes file:///tmp/queue-attributes.json
 awslocal dynamodb create-table --table-name "$EVENTS_TABLE" --billing-mode PAY_PER_REQUEST \\
   --attribute-definitions AttributeName=event_id,AttributeType=S \\
   --key-schema AttributeName=event_id,KeyType=HASH
 awslocal dynamodb create-table --table-name "$COUNTERS_TABLE" --billing-mode PAY_PER_REQUEST \\
-  --attribute-definitions "AttributeName=$COUNTERS_TABLE_KEY,AttributeType=S" \\
-  --key-schema "AttributeName=$COUNTERS_TABLE_KEY,KeyType=HASH"
+  --attribute-definitions AttributeName=flag_name,AttributeType=S AttributeName=hour,AttributeType=S \\
+  --key-schema AttributeName=flag_name,KeyType=HASH AttributeName=hour,KeyType=RANGE
 `;
 
 function localstack(v: Values): ChartDocument[] {
@@ -196,10 +199,6 @@ function localstack(v: Values): ChartDocument[] {
                     {
                       name: "COUNTERS_TABLE",
                       value: v.scalar("$.Values.dynamodb.countersTable", "analytics_counters"),
-                    },
-                    {
-                      name: "COUNTERS_TABLE_KEY",
-                      value: v.scalar("$.Values.localstack.countersTableKey", "flag_name"),
                     },
                   ],
                   // Ready once the init script above has created the queue and tables.

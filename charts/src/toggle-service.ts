@@ -14,6 +14,8 @@ export const chartName = "toggle-service";
 
 const name = (v: Values) => v.scalar('include "toggle-service.name" $', "auth");
 const port = (v: Values) => v.scalar("$.Values.port", 8001);
+const serviceAccountName = (v: Values) =>
+  v.scalar('include "toggle-service.serviceAccountName" $', "auth-service");
 
 function selectorLabels(v: Values): Record<string, string> {
   return { "app.kubernetes.io/name": name(v), "app.kubernetes.io/part-of": "toggle-master" };
@@ -80,7 +82,7 @@ const deployment: ChartTemplate = {
               },
             },
             spec: {
-              serviceAccountName: name(v),
+              serviceAccountName: serviceAccountName(v),
               // The EKS pod identity webhook mounts its own token; the API token is not needed.
               automountServiceAccountToken: false,
               enableServiceLinks: false,
@@ -165,6 +167,7 @@ const serviceAccount: ChartTemplate = {
       object: new ServiceAccount({
         metadata: {
           ...metadata(v),
+          name: serviceAccountName(v),
           annotations: v.yaml('include "toggle-service.serviceAccountAnnotations" $', {
             "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/toggle-evaluation",
           }),
@@ -336,6 +339,11 @@ export const templates: ChartTemplate[] = [
 export const helpers = `{{/* The service name; every object of a release is named after it. */}}
 {{- define "toggle-service.name" -}}
 {{- required "values: name (the service: auth, flag, targeting, evaluation, analytics) is required" .Values.name -}}
+{{- end }}
+
+{{/* <name>-service: the name the IAM roles of the EKS stack trust. */}}
+{{- define "toggle-service.serviceAccountName" -}}
+{{- printf "%s-service" (include "toggle-service.name" .) -}}
 {{- end }}
 
 {{/* Image reference: [registry/]prefix/name:tag. */}}

@@ -1,4 +1,4 @@
-/** Small helpers for batched, retried calls to SQS and DynamoDB. */
+/** Chunking, backoff and sleeping for batched, retried calls to SQS and DynamoDB. */
 
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];

@@ -80,6 +80,33 @@ function reachability(logger: Logger, dependency: string) {
   };
 }
 
+function consumerMetrics(metrics: Registry, pendingEvents: () => number) {
+  metrics
+    .gauge("analytics_pending_events", "Events received and not yet stored")
+    .track(pendingEvents);
+  return {
+    received: metrics.counter("analytics_messages_received_total", "SQS messages received"),
+    invalid: metrics.counter(
+      "analytics_messages_invalid_total",
+      "Messages that are not valid events, left for the dead-letter queue",
+    ),
+    stored: metrics.counter("analytics_events_stored_total", "Events written to DynamoDB"),
+    writeFailures: metrics.counter(
+      "analytics_dynamodb_write_failures_total",
+      "Failed attempts to store a batch of events",
+    ),
+    receiveFailures: metrics.counter(
+      "analytics_sqs_receive_failures_total",
+      "Failed ReceiveMessage calls",
+    ),
+    deleteCalls: metrics.counter("analytics_sqs_delete_calls_total", "DeleteMessageBatch calls"),
+    deleteFailures: metrics.counter(
+      "analytics_sqs_delete_failures_total",
+      "Stored messages that could not be deleted (they will be delivered again)",
+    ),
+  };
+}
+
 /**
  * Moves evaluation events from SQS to DynamoDB. Pollers long-poll the queue and hand valid
  * events to one flusher, which stores them in batches: event items, then hourly counters,
@@ -100,35 +127,14 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   const closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
   const maxPending = flushSize * 2;
 
-  const received = metrics.counter("analytics_messages_received_total", "SQS messages received");
-  const invalid = metrics.counter(
-    "analytics_messages_invalid_total",
-    "Messages that are not valid events, left for the dead-letter queue",
-  );
-  const stored = metrics.counter("analytics_events_stored_total", "Events written to DynamoDB");
-  const writeFailures = metrics.counter(
-    "analytics_dynamodb_write_failures_total",
-    "Failed attempts to store a batch of events",
-  );
-  const receiveFailures = metrics.counter(
-    "analytics_sqs_receive_failures_total",
-    "Failed ReceiveMessage calls",
-  );
-  const deleteCalls = metrics.counter("analytics_sqs_delete_calls_total", "DeleteMessageBatch calls");
-  const deleteFailures = metrics.counter(
-    "analytics_sqs_delete_failures_total",
-    "Stored messages that could not be deleted (they will be delivered again)",
-  );
-  metrics
-    .gauge("analytics_pending_events", "Events received and not yet stored")
-    .track(() => pending.length);
-
   const queueState = reachability(logger, "SQS");
   const storeState = reachability(logger, "DynamoDB");
   const pending: ReceivedEvent[] = [];
+  const counters = consumerMetrics(metrics, () => pending.length);
   const stopPolling = new AbortController();
   let wakeFlusher = new AbortController();
   let tasks: Promise<void>[] = [];
+  let closing: Promise<void> | undefined;
   let started = false;
   let stopping = false;
   let pollingStopped = false;
@@ -154,7 +160,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     );
 
   function leaveInvalid(message: Message, problem: string) {
-    invalid.inc();
+    counters.invalid.inc();
     const body = message.Body ?? "";
     logger.warn("invalid event left for the dead-letter queue", {
       message_id: message.MessageId,
@@ -166,7 +172,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   }
 
   function accept(messages: Message[]) {
-    received.inc({}, messages.length);
+    counters.received.inc({}, messages.length);
     const receivedAt = Date.now();
     for (const message of messages) {
       const { MessageId, ReceiptHandle, Body } = message;
@@ -198,7 +204,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
         accept(Messages);
       } catch (error) {
         if (stopping) return;
-        receiveFailures.inc();
+        counters.receiveFailures.inc();
         queueState.set(false, error);
         await sleep(backoffMs(failures++, 200, RETRY_CAP_MS), stopPolling.signal);
       }
@@ -215,16 +221,22 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     if (!batch.eventsStored) {
       await store.putEvents(batch.events);
       batch.eventsStored = true;
-      stored.inc({}, batch.events.length);
+      counters.stored.inc({}, batch.events.length);
     }
+    const failed: HourlyCount[] = [];
+    let failure: unknown;
     for (const counts of chunk(batch.countsLeft, COUNTER_CONCURRENCY)) {
-      const results = await Promise.allSettled(counts.map((count) => store.addCount(count)));
-      batch.countsLeft = batch.countsLeft.filter(
-        (count) => results[counts.indexOf(count)]?.status !== "fulfilled",
+      await Promise.all(
+        counts.map((count) =>
+          store.addCount(count).catch((error: unknown) => {
+            failed.push(count);
+            failure ??= error;
+          }),
+        ),
       );
-      const failure = results.find((result) => result.status === "rejected");
-      if (failure !== undefined) throw failure.reason;
     }
+    batch.countsLeft = failed;
+    if (failed.length > 0) throw failure;
   }
 
   /** Retries with backoff until stored; gives up only when closing takes too long. */
@@ -235,7 +247,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
         storeState.set(true);
         return true;
       } catch (error) {
-        writeFailures.inc();
+        counters.writeFailures.inc();
         storeState.set(false, error);
         const delay = backoffMs(attempt, 100, RETRY_CAP_MS);
         if (Date.now() + delay > closeDeadline) return false;
@@ -247,7 +259,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   async function deleteMessages(messages: ReceivedEvent[]) {
     await Promise.all(
       chunk(messages, DELETE_LIMIT).map(async (group) => {
-        deleteCalls.inc();
+        counters.deleteCalls.inc();
         try {
           const { Failed = [] } = await sqs.send(
             new DeleteMessageBatchCommand({
@@ -260,13 +272,13 @@ export function createConsumer(options: ConsumerOptions): Consumer {
           );
           queueState.set(true);
           if (Failed.length === 0) return;
-          deleteFailures.inc({}, Failed.length);
+          counters.deleteFailures.inc({}, Failed.length);
           logger.warn("stored messages not deleted; SQS will deliver them again", {
             count: Failed.length,
             code: Failed[0]?.Code,
           });
         } catch (error) {
-          deleteFailures.inc({}, group.length);
+          counters.deleteFailures.inc({}, group.length);
           queueState.set(false, error);
         }
       }),
@@ -315,7 +327,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
 
   return {
     start() {
-      if (started) return;
+      if (started || stopping) return;
       started = true;
       const polling = Promise.all(Array.from({ length: pollers }, poll)).then(() => {
         pollingStopped = true;
@@ -324,13 +336,15 @@ export function createConsumer(options: ConsumerOptions): Consumer {
       tasks = [polling, flush()];
     },
 
-    async close() {
-      if (!started || stopping) return;
-      stopping = true;
-      closeDeadline = Date.now() + closeTimeoutMs;
-      stopPolling.abort();
-      notifyFlusher();
-      await Promise.all(tasks);
+    close() {
+      closing ??= (async () => {
+        stopping = true;
+        closeDeadline = Date.now() + closeTimeoutMs;
+        stopPolling.abort();
+        notifyFlusher();
+        await Promise.all(tasks);
+      })();
+      return closing;
     },
 
     health: () => ({

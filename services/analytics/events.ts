@@ -25,7 +25,7 @@ export type ParsedEvent = { event: EvaluationEvent } | { problem: string };
 /** DynamoDB limits keys to 2048 (partition) and 1024 (sort) bytes; ids this long are not real. */
 export const MAX_ID_BYTES = 1024;
 
-const HOUR_MS = 3_600_000;
+export const HOUR_MS = 3_600_000;
 const ISO_DATE_TIME =
   /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
@@ -33,7 +33,7 @@ const utf8 = new TextEncoder();
 const isId = (value: unknown): value is string =>
   typeof value === "string" && value !== "" && utf8.encode(value).length <= MAX_ID_BYTES;
 
-/** The start of the UTC hour of an ISO instant in milliseconds, e.g. `2026-11-26T09:00:00Z`. */
+/** The UTC hour holding an instant (epoch ms), as an ISO string: `2026-11-26T09:00:00Z`. */
 export const isoHour = (epochMs: number): string =>
   `${new Date(Math.floor(epochMs / HOUR_MS) * HOUR_MS).toISOString().slice(0, 13)}:00:00Z`;
 

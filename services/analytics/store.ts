@@ -113,7 +113,11 @@ export function createEventStore({
           TableName: countersTable,
           KeyConditionExpression: "flag_name = :flag AND #hour BETWEEN :from AND :to",
           ExpressionAttributeNames: { "#hour": "hour" },
-          ExpressionAttributeValues: { ":flag": { S: flagName }, ":from": { S: from }, ":to": { S: to } },
+          ExpressionAttributeValues: {
+            ":flag": { S: flagName },
+            ":from": { S: from },
+            ":to": { S: to },
+          },
         }),
       );
       return Items.map((item) => ({

@@ -31,6 +31,7 @@ beforeAll(async () => {
     masterKey: MASTER_KEY,
     jwtSecret: JWT_SECRET,
     tokenTtlSeconds: 900,
+    adminRateLimit: 10_000,
     logger,
     metrics: new Registry(),
     ready: { database: pingDatabase(pool) },
@@ -55,7 +56,10 @@ async function createKey(name = "client") {
 
 describe("GET /health", () => {
   test("answers ok", async () => {
-    expect(await fetch(`${base}/health`).then(json)).toEqual({ status: 200, body: { status: "ok" } });
+    expect(await fetch(`${base}/health`).then(json)).toEqual({
+      status: 200,
+      body: { status: "ok" },
+    });
   });
 
   test("readiness reports the database", async () => {
@@ -70,7 +74,9 @@ describe("POST /admin/keys", () => {
     const created = await createKey("mobile-app");
     expect(created.name).toBe("mobile-app");
     expect(created.key).toMatch(KEY_PATTERN);
-    expect(created.message).toBe("Guarde esta chave com segurança! Você não poderá vê-la novamente.");
+    expect(created.message).toBe(
+      "Guarde esta chave com segurança! Você não poderá vê-la novamente.",
+    );
     const { rows } = await pool.query("SELECT key_hash FROM api_keys WHERE id = $1", [created.id]);
     const digest = new Bun.CryptoHasher("sha256").update(created.key).digest("hex");
     expect(rows[0].key_hash).toBe(digest);
@@ -81,7 +87,11 @@ describe("POST /admin/keys", () => {
     ["wrong master key", bearer("not-the-master-key")],
     ["master key as prefix", bearer(`${MASTER_KEY}x`)],
   ])("403 with %s", async (_, headers) => {
-    const { status, body } = await post("/admin/keys", '{"name":"x"}', headers as Record<string, string>);
+    const { status, body } = await post(
+      "/admin/keys",
+      '{"name":"x"}',
+      headers as Record<string, string>,
+    );
     expect(status).toBe(403);
     expect(body.error).toBe("Acesso não autorizado");
   });
@@ -98,7 +108,11 @@ describe("POST /admin/keys", () => {
     ["an empty name", '{"name": ""}', "O campo 'name' é obrigatório"],
     ["a null name", '{"name": null}', "O campo 'name' é obrigatório"],
     ["an empty body", "", "Corpo da requisição inválido"],
-    ["a name over 100 characters", JSON.stringify({ name: "n".repeat(101) }), "O campo 'name' deve ter no máximo 100 caracteres"],
+    [
+      "a name over 100 characters",
+      JSON.stringify({ name: "n".repeat(101) }),
+      "O campo 'name' deve ter no máximo 100 caracteres",
+    ],
   ])("400 for %s", async (_, payload, message) => {
     const { status, body } = await post("/admin/keys", payload);
     expect(status).toBe(400);
@@ -130,7 +144,10 @@ describe("GET /validate", () => {
 
   test("401 for a revoked key", async () => {
     const { id, key } = await createKey();
-    const revoke = await fetch(`${base}/admin/keys/${id}`, { method: "DELETE", headers: bearer(MASTER_KEY) });
+    const revoke = await fetch(`${base}/admin/keys/${id}`, {
+      method: "DELETE",
+      headers: bearer(MASTER_KEY),
+    });
     expect(revoke.status).toBe(204);
     const { status, body } = await fetch(`${base}/validate`, { headers: bearer(key) }).then(json);
     expect(status).toBe(401);
@@ -141,7 +158,9 @@ describe("GET /validate", () => {
 describe("key administration", () => {
   test("lists keys without hashes", async () => {
     const created = await createKey("listed");
-    const { status, body } = await fetch(`${base}/admin/keys`, { headers: bearer(MASTER_KEY) }).then(json);
+    const { status, body } = await fetch(`${base}/admin/keys`, {
+      headers: bearer(MASTER_KEY),
+    }).then(json);
     expect(status).toBe(200);
     const listed = body.find((key: { id: number }) => key.id === created.id);
     expect(Object.keys(listed).sort()).toEqual(["created_at", "id", "is_active", "name"]);
@@ -150,9 +169,15 @@ describe("key administration", () => {
   });
 
   test("revoking an unknown key is 404, a bad id 400", async () => {
-    const missing = await fetch(`${base}/admin/keys/999999`, { method: "DELETE", headers: bearer(MASTER_KEY) });
+    const missing = await fetch(`${base}/admin/keys/999999`, {
+      method: "DELETE",
+      headers: bearer(MASTER_KEY),
+    });
     expect(missing.status).toBe(404);
-    const bad = await fetch(`${base}/admin/keys/abc`, { method: "DELETE", headers: bearer(MASTER_KEY) });
+    const bad = await fetch(`${base}/admin/keys/abc`, {
+      method: "DELETE",
+      headers: bearer(MASTER_KEY),
+    });
     expect(bad.status).toBe(400);
   });
 });
@@ -164,7 +189,10 @@ describe("POST /token", () => {
     expect(status).toBe(200);
     expect(body.token_type).toBe("Bearer");
     expect(body.expires_in).toBe(900);
-    const [header, payload] = body.token.split(".").slice(0, 2).map((part: string) => JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/"))));
+    const [header, payload] = body.token
+      .split(".")
+      .slice(0, 2)
+      .map((part: string) => JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/"))));
     expect(header.alg).toBe("HS256");
     expect(payload.sub).toBe(String(id));
     expect(payload.exp - payload.iat).toBe(900);
@@ -183,4 +211,79 @@ test("never logs a key or the master key", async () => {
   expect(all).toContain('"message":"request"');
   expect(all).not.toContain(key);
   expect(all).not.toContain(MASTER_KEY);
+});
+
+test("admin endpoints are rate-limited per client with Retry-After", async () => {
+  const limited = createAuthApp({
+    store: createKeyStore(pool),
+    masterKey: MASTER_KEY,
+    jwtSecret: JWT_SECRET,
+    tokenTtlSeconds: 900,
+    adminRateLimit: 3,
+    logger,
+    metrics: new Registry(),
+    ready: {},
+  });
+  const url = listen(limited);
+  const statuses: number[] = [];
+  for (let i = 0; i < 4; i++)
+    statuses.push((await fetch(`${url}/admin/keys`, { headers: bearer("wrong-guess") })).status);
+  expect(statuses).toEqual([403, 403, 403, 429]);
+  const refused = await fetch(`${url}/admin/keys`, { headers: bearer(MASTER_KEY) });
+  expect(refused.status).toBe(429);
+  expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+  expect((await refused.json()).code).toBe("RATE_LIMITED");
+  const other = await fetch(`${url}/admin/keys`, {
+    headers: { ...bearer(MASTER_KEY), "x-forwarded-for": "203.0.113.9" },
+  });
+  expect(other.status).toBe(200);
+  expect((await fetch(`${url}/validate`)).status).toBe(401);
+  await limited.stop();
+});
+
+test("every response carries the security headers and a request id", async () => {
+  const response = await fetch(`${base}/health`, { headers: { "x-request-id": "trace-123" } });
+  expect(response.headers.get("x-request-id")).toBe("trace-123");
+  expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+  expect(response.headers.get("x-frame-options")).toBe("DENY");
+  expect(response.headers.get("content-security-policy")).toContain("default-src 'none'");
+  const error = await fetch(`${base}/nowhere`);
+  expect(error.status).toBe(404);
+  expect(error.headers.get("x-content-type-options")).toBe("nosniff");
+  expect(error.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+});
+
+test("CORS is closed by default", async () => {
+  const preflight = await fetch(`${base}/validate`, {
+    method: "OPTIONS",
+    headers: { origin: "https://evil.example", "access-control-request-method": "GET" },
+  });
+  expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
+  const simple = await fetch(`${base}/health`, { headers: { origin: "https://evil.example" } });
+  expect(simple.headers.get("access-control-allow-origin")).toBeNull();
+});
+
+test("CORS opens to configured origins only", async () => {
+  const open = createAuthApp({
+    store: createKeyStore(pool),
+    masterKey: MASTER_KEY,
+    jwtSecret: JWT_SECRET,
+    tokenTtlSeconds: 900,
+    adminRateLimit: 100,
+    corsOrigins: ["https://app.example"],
+    logger,
+    metrics: new Registry(),
+    ready: {},
+  });
+  const url = listen(open);
+  const allowed = await fetch(`${url}/validate`, {
+    method: "OPTIONS",
+    headers: { origin: "https://app.example", "access-control-request-method": "GET" },
+  });
+  expect(allowed.status).toBe(204);
+  expect(allowed.headers.get("access-control-allow-origin")).toBe("https://app.example");
+  expect(allowed.headers.get("access-control-allow-headers")).toContain("authorization");
+  const other = await fetch(`${url}/health`, { headers: { origin: "https://evil.example" } });
+  expect(other.headers.get("access-control-allow-origin")).toBeNull();
+  await open.stop();
 });

@@ -10,6 +10,7 @@ import {
 } from "@togglemaster/shared";
 import { Elysia, t } from "elysia";
 import { generateKey, hashKey, secretsEqual } from "./keys.ts";
+import { createRateLimiter } from "./rate-limit.ts";
 import type { KeyStore } from "./store.ts";
 
 export interface AuthAppOptions {
@@ -17,6 +18,8 @@ export interface AuthAppOptions {
   masterKey: string;
   jwtSecret: string;
   tokenTtlSeconds: number;
+  /** Admin requests allowed per client per minute. */
+  adminRateLimit: number;
   logger: Logger;
   metrics: Registry;
   ready: ReadinessChecks;
@@ -36,6 +39,16 @@ const keyName = t.String({
   },
 });
 
+/**
+ * The client a request comes from: behind the ingress, the address the nearest proxy
+ * appended to X-Forwarded-For (the last entry, which a client cannot forge); otherwise the
+ * socket's peer.
+ */
+function clientOf(request: Request, peer: string | undefined): string {
+  const forwarded = request.headers.get("x-forwarded-for")?.split(",").at(-1)?.trim();
+  return forwarded || peer || "unknown";
+}
+
 export function createAuthApp(options: AuthAppOptions) {
   const { store, masterKey, jwtSecret, tokenTtlSeconds, logger, metrics, ready } = options;
 
@@ -48,10 +61,24 @@ export function createAuthApp(options: AuthAppOptions) {
     return key;
   };
 
+  const limiter = createRateLimiter(options.adminRateLimit);
+
   const admin = new Elysia({ name: "admin" })
-    // Checked before the body is read, so a caller without the master key learns nothing.
-    .onRequest(async ({ request }) => {
+    // Checked before the body is read, so a caller without the master key learns nothing,
+    // and rate-limited per client, so the master key cannot be guessed by brute force.
+    .onRequest(async ({ request, server }) => {
       if (!new URL(request.url).pathname.startsWith("/admin")) return;
+      const client = clientOf(request, server?.requestIP(request)?.address);
+      const wait = limiter.take(client);
+      if (wait > 0)
+        throw new HttpError(
+          429,
+          `Muitas requisições; tente novamente em ${wait} s`,
+          "RATE_LIMITED",
+          {
+            "retry-after": String(wait),
+          },
+        );
       const credential = credentialOf(request) ?? "";
       if (!(await secretsEqual(credential, masterKey))) throw forbidden();
     })
@@ -72,7 +99,12 @@ export function createAuthApp(options: AuthAppOptions) {
       {
         body: t.Object(
           { name: keyName },
-          { messages: { required: "Corpo da requisição inválido", invalid: "Corpo da requisição inválido" } },
+          {
+            messages: {
+              required: "Corpo da requisição inválido",
+              invalid: "Corpo da requisição inválido",
+            },
+          },
         ),
         detail: { summary: "Create an API key (shown once)", tags: ["admin"] },
       },
@@ -90,7 +122,11 @@ export function createAuthApp(options: AuthAppOptions) {
       },
       {
         params: t.Object({
-          id: t.Integer({ minimum: 1, maximum: 2_147_483_647, messages: { invalid: "'id' deve ser um número inteiro positivo" } }),
+          id: t.Integer({
+            minimum: 1,
+            maximum: 2_147_483_647,
+            messages: { invalid: "'id' deve ser um número inteiro positivo" },
+          }),
         }),
         detail: { summary: "Revoke an API key", tags: ["admin"] },
       },

@@ -17,6 +17,7 @@ export async function startAuthService({
     masterKey,
     jwtSecret,
     tokenTtlSeconds: 900,
+    adminRateLimit: 10_000,
     logger: memoryLogger("auth"),
     metrics: new Registry(),
     ready: { database: pingDatabase(pool) },
@@ -39,7 +40,10 @@ export async function startAuthService({
       post("/admin/keys", masterKey, { name }),
     token: async (key: string): Promise<string> => (await post("/token", key)).token,
     revoke: (id: number) =>
-      fetch(`${url}/admin/keys/${id}`, { method: "DELETE", headers: { authorization: `Bearer ${masterKey}` } }),
+      fetch(`${url}/admin/keys/${id}`, {
+        method: "DELETE",
+        headers: { authorization: `Bearer ${masterKey}` },
+      }),
     async stop() {
       await app.stop();
       await pool.end();

@@ -19,6 +19,7 @@ export async function main() {
     MASTER_KEY: env.secret(16),
     JWT_SECRET: env.secret(32),
     TOKEN_TTL_SECONDS: env.int(900, { min: 60, max: 86_400 }),
+    ADMIN_RATE_LIMIT: env.int(60, { min: 1, max: 100_000 }),
     CORS_ORIGINS: env.list(),
     LOG_LEVEL: env.oneOf(["debug", "info", "warn", "error"], "info"),
   });
@@ -30,6 +31,7 @@ export async function main() {
     masterKey: config.MASTER_KEY,
     jwtSecret: config.JWT_SECRET,
     tokenTtlSeconds: config.TOKEN_TTL_SECONDS,
+    adminRateLimit: config.ADMIN_RATE_LIMIT,
     corsOrigins: config.CORS_ORIGINS,
     logger,
     metrics: new Registry(),

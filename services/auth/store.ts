@@ -40,10 +40,9 @@ export function createKeyStore(pool: Pool) {
 
     /** Revokes a key; false when there is no such key. */
     async revoke(id: number): Promise<boolean> {
-      const { rowCount } = await pool.query(
-        "UPDATE api_keys SET is_active = false WHERE id = $1",
-        [id],
-      );
+      const { rowCount } = await pool.query("UPDATE api_keys SET is_active = false WHERE id = $1", [
+        id,
+      ]);
       return rowCount === 1;
     },
   };

@@ -81,6 +81,28 @@ const call = (method: string, path: string, body?: unknown, credential = key) =>
     body: typeof body === "string" ? body : body === undefined ? undefined : JSON.stringify(body),
   }).then(json);
 
+const base64url = (data: string | Uint8Array) => Buffer.from(data).toString("base64url");
+
+/** Signs a JWT by hand, so tests can forge the ones a real issuer never would. */
+async function signToken(
+  header: Record<string, unknown>,
+  claims: Record<string, unknown>,
+  secret: string,
+) {
+  const body = `${base64url(JSON.stringify({ typ: "JWT", ...header }))}.${base64url(JSON.stringify(claims))}`;
+  if (secret === "") return `${body}.`;
+  const hash = header.alg === "HS512" ? "SHA-512" : "SHA-256";
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash },
+    false,
+    ["sign"],
+  );
+  const signature = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(body));
+  return `${body}.${base64url(new Uint8Array(signature))}`;
+}
+
 const FLAG_FIELDS = ["created_at", "description", "id", "is_enabled", "name", "updated_at"];
 
 describe("POST /flags", () => {
@@ -93,7 +115,11 @@ describe("POST /flags", () => {
   });
 
   test("keeps given fields", async () => {
-    const { body } = await call("POST", "/flags", { name: "dark-mode", description: "Tema escuro", is_enabled: true });
+    const { body } = await call("POST", "/flags", {
+      name: "dark-mode",
+      description: "Tema escuro",
+      is_enabled: true,
+    });
     expect(body).toMatchObject({ name: "dark-mode", description: "Tema escuro", is_enabled: true });
   });
 
@@ -109,10 +135,26 @@ describe("POST /flags", () => {
     ["a null name", { name: null }, "'name' é obrigatório"],
     ["an empty body", "", "'name' é obrigatório"],
     ["invalid JSON", "{", "Corpo da requisição inválido"],
-    ["a name over 100 characters", { name: "x".repeat(101) }, "'name' deve ter no máximo 100 caracteres"],
-    ["a numeric name", { name: 7 }, "'name' deve ser um texto de letras, números, '_', '-', '.' ou ':'"],
-    ["a name with a slash", { name: "a/b" }, "'name' deve ser um texto de letras, números, '_', '-', '.' ou ':'"],
-    ["a string is_enabled", { name: "ok", is_enabled: "yes" }, "'is_enabled' deve ser verdadeiro ou falso"],
+    [
+      "a name over 100 characters",
+      { name: "x".repeat(101) },
+      "'name' deve ter no máximo 100 caracteres",
+    ],
+    [
+      "a numeric name",
+      { name: 7 },
+      "'name' deve ser um texto de letras, números, '_', '-', '.' ou ':'",
+    ],
+    [
+      "a name with a slash",
+      { name: "a/b" },
+      "'name' deve ser um texto de letras, números, '_', '-', '.' ou ':'",
+    ],
+    [
+      "a string is_enabled",
+      { name: "ok", is_enabled: "yes" },
+      "'is_enabled' deve ser verdadeiro ou falso",
+    ],
   ])("400 for %s", async (_, payload, message) => {
     const { status, body } = await call("POST", "/flags", payload);
     expect(status).toBe(400);
@@ -147,12 +189,19 @@ describe("PUT /flags/:name", () => {
     expect(status).toBe(200);
     expect(body).toMatchObject({ name: "to-update", is_enabled: true, description: "" });
     expect(Date.parse(body.updated_at)).toBeGreaterThan(Date.parse(created.updated_at));
-    expect((await call("PUT", "/flags/to-update", { description: "d" })).body).toMatchObject({ description: "d", is_enabled: true });
+    expect((await call("PUT", "/flags/to-update", { description: "d" })).body).toMatchObject({
+      description: "d",
+      is_enabled: true,
+    });
   });
 
   test.each([
     ["an empty body", "", "Corpo da requisição obrigatório"],
-    ["neither field", { other: 1 }, "Pelo menos um campo ('description', 'is_enabled') é obrigatório"],
+    [
+      "neither field",
+      { other: 1 },
+      "Pelo menos um campo ('description', 'is_enabled') é obrigatório",
+    ],
     ["a wrong type", { is_enabled: "true" }, "'is_enabled' deve ser verdadeiro ou falso"],
   ])("400 for %s", async (_, payload, message) => {
     const { status, body } = await call("PUT", "/flags/dark-mode", payload);
@@ -170,7 +219,10 @@ describe("PUT /flags/:name", () => {
 describe("DELETE /flags/:name", () => {
   test("204 then 404", async () => {
     await call("POST", "/flags", { name: "to-delete" });
-    const first = await fetch(`${base}/flags/to-delete`, { method: "DELETE", headers: bearer(key) });
+    const first = await fetch(`${base}/flags/to-delete`, {
+      method: "DELETE",
+      headers: bearer(key),
+    });
     expect(first.status).toBe(204);
     expect(await first.text()).toBe("");
     const again = await call("DELETE", "/flags/to-delete");
@@ -185,14 +237,42 @@ describe("authentication", () => {
     expect(body.error).toBe("Authorization header obrigatório");
   });
 
-  test.each([["an unknown key", `tm_key_${"a".repeat(64)}`], ["garbage", "nonsense"], ["a forged token", "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0."]])(
-    "401 for %s",
-    async (_, credential) => {
-      const { status, body } = await call("GET", "/flags", undefined, credential);
-      expect(status).toBe(401);
-      expect(body.error).toBe("Chave de API inválida");
-    },
-  );
+  test.each([
+    ["an unknown key", `tm_key_${"a".repeat(64)}`],
+    ["garbage", "nonsense"],
+    ["a forged token", "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0."],
+  ])("401 for %s", async (_, credential) => {
+    const { status, body } = await call("GET", "/flags", undefined, credential);
+    expect(status).toBe(401);
+    expect(body.error).toBe("Chave de API inválida");
+  });
+
+  test.each([
+    ["alg none", { alg: "none" }, {}, ""],
+    ["an expired token", { alg: "HS256" }, { exp: Math.floor(Date.now() / 1000) - 10 }, "same"],
+    ["a foreign signature", { alg: "HS256" }, {}, "another-secret-0123456789abcdef01234"],
+    ["another algorithm", { alg: "HS512" }, {}, "same"],
+    ["another issuer", { alg: "HS256" }, { iss: "someone-else" }, "same"],
+    ["no subject", { alg: "HS256" }, { sub: undefined }, "same"],
+  ])("401 for a JWT with %s", async (_, header, claims, secret) => {
+    const token = await signToken(
+      header,
+      { sub: "1", iss: "togglemaster-auth", exp: Math.floor(Date.now() / 1000) + 60, ...claims },
+      secret === "same" ? auth.jwtSecret : secret,
+    );
+    const { status, body } = await call("GET", "/flags", undefined, token);
+    expect(status).toBe(401);
+    expect(body.error).toBe("Chave de API inválida");
+  });
+
+  test("a well-formed JWT signed with the shared secret is accepted", async () => {
+    const token = await signToken(
+      { alg: "HS256" },
+      { sub: "1", iss: "togglemaster-auth", exp: Math.floor(Date.now() / 1000) + 60 },
+      auth.jwtSecret,
+    );
+    expect((await call("GET", "/flags", undefined, token)).status).toBe(200);
+  });
 
   test("a JWT is verified without calling auth", async () => {
     const token = await auth.token(key);
@@ -220,8 +300,14 @@ describe("authentication", () => {
   });
 
   test("504 when auth times out, 503 when it is unreachable", async () => {
-    const silent = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Promise<Response>(() => {}) });
-    const slow = startFlagApp(createKeyValidator({ authUrl: `http://127.0.0.1:${silent.port}`, timeoutMs: 200 }));
+    const silent = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: () => new Promise<Response>(() => {}),
+    });
+    const slow = startFlagApp(
+      createKeyValidator({ authUrl: `http://127.0.0.1:${silent.port}`, timeoutMs: 200 }),
+    );
     const timedOut = await fetch(`${slow.url}/flags`, { headers: bearer(key) }).then(json);
     expect(timedOut.status).toBe(504);
     expect(timedOut.body.error).toBe("Serviço de autenticação indisponível (timeout)");
@@ -250,7 +336,9 @@ describe("change notices", () => {
     await call("PUT", "/flags/announced", { is_enabled: true });
     await call("DELETE", "/flags/announced");
     await Bun.sleep(100);
-    const seen = notices.filter((notice) => notice.name === "announced").map((notice) => notice.action);
+    const seen = notices
+      .filter((notice) => notice.name === "announced")
+      .map((notice) => notice.action);
     expect(seen).toEqual(["created", "updated", "deleted"]);
   });
 
@@ -265,7 +353,11 @@ describe("change notices", () => {
       ready: {},
     });
     const url = listen(app);
-    const response = await fetch(`${url}/flags`, { method: "POST", headers: bearer(key), body: '{"name":"no-redis"}' });
+    const response = await fetch(`${url}/flags`, {
+      method: "POST",
+      headers: bearer(key),
+      body: '{"name":"no-redis"}',
+    });
     expect(response.status).toBe(201);
     await app.stop();
     deadRedis.disconnect();
@@ -294,7 +386,9 @@ test("a database outage is 503, not 500", async () => {
 
 test("metrics count requests by route and status", async () => {
   const text = await fetch(`${base}/metrics`).then((response) => response.text());
-  expect(text).toMatch(/http_requests_total\{method="GET",route="\/flags\/:name",status="200"\} \d+/);
+  expect(text).toMatch(
+    /http_requests_total\{method="GET",route="\/flags\/:name",status="200"\} \d+/,
+  );
   expect(text).toContain("http_request_duration_seconds_bucket");
 });
 

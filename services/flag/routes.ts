@@ -34,7 +34,8 @@ export function flagRoutes(store: FlagStore, publish: PublishChange) {
           set.status = 201;
           return flag;
         } catch (error) {
-          if (isUniqueViolation(error)) throw conflict(`Flag '${body.name}' já existe`, "FLAG_EXISTS");
+          if (isUniqueViolation(error))
+            throw conflict(`Flag '${body.name}' já existe`, "FLAG_EXISTS");
           throw error;
         }
       },

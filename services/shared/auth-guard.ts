@@ -12,7 +12,8 @@ const missing = () => new HttpError(401, "Authorization header obrigatório", "M
 const rejected = () => new HttpError(401, "Chave de API inválida", "INVALID_CREDENTIALS");
 const authTimeout = () =>
   new HttpError(504, "Serviço de autenticação indisponível (timeout)", "AUTH_TIMEOUT");
-const authDown = () => new HttpError(503, "Serviço de autenticação indisponível", "AUTH_UNAVAILABLE");
+const authDown = () =>
+  new HttpError(503, "Serviço de autenticação indisponível", "AUTH_UNAVAILABLE");
 
 export interface KeyValidatorOptions {
   authUrl: string;
@@ -113,7 +114,8 @@ export function authGuard({ jwtSecret, validateKey }: AuthGuardOptions) {
       const credential = credentialOf(request);
       if (credential === undefined) throw missing();
       if (credential.startsWith("tm_key_")) {
-        if (await validateKey(credential, requestIdOf(request))) return { principal: { kind: "key" } };
+        if (await validateKey(credential, requestIdOf(request)))
+          return { principal: { kind: "key" } };
         throw rejected();
       }
       if (credential.split(".").length === 3) {

@@ -30,7 +30,12 @@ describe("loadConfig", () => {
 
   test("names every missing or malformed variable", () => {
     const attempt = () =>
-      loadConfig(schema, { PORT: "eighty", MASTER_KEY: "short", REDIS_URL: "not a url", LOG_LEVEL: "loud" });
+      loadConfig(schema, {
+        PORT: "eighty",
+        MASTER_KEY: "short",
+        REDIS_URL: "not a url",
+        LOG_LEVEL: "loud",
+      });
     expect(attempt).toThrow(ConfigError);
     try {
       attempt();
@@ -43,8 +48,8 @@ describe("loadConfig", () => {
   });
 
   test("treats blank values as unset", () => {
-    expect(() => loadConfig(schema, { DATABASE_URL: "  ", MASTER_KEY: "0123456789abcdef" })).toThrow(
-      "DATABASE_URL is required",
-    );
+    expect(() =>
+      loadConfig(schema, { DATABASE_URL: "  ", MASTER_KEY: "0123456789abcdef" }),
+    ).toThrow("DATABASE_URL is required");
   });
 });

@@ -26,10 +26,7 @@ export const env = {
     (name, source) =>
       fallback === undefined ? required(name, source) : (raw(name, source) ?? fallback),
 
-  optional:
-    (): Field<string | undefined> =>
-    (name, source) =>
-      raw(name, source),
+  optional: (): Field<string | undefined> => (name, source) => raw(name, source),
 
   /** A secret: required, and at least `minLength` characters so a placeholder is not accepted. */
   secret:
@@ -50,14 +47,12 @@ export const env = {
       return value.replace(/\/+$/, "");
     },
 
-  optionalUrl:
-    (): Field<string | undefined> =>
-    (name, source) => {
-      const value = raw(name, source);
-      if (value !== undefined && !URL.canParse(value))
-        throw new ConfigError(`${name} is not a valid URL`);
-      return value?.replace(/\/+$/, "");
-    },
+  optionalUrl: (): Field<string | undefined> => (name, source) => {
+    const value = raw(name, source);
+    if (value !== undefined && !URL.canParse(value))
+      throw new ConfigError(`${name} is not a valid URL`);
+    return value?.replace(/\/+$/, "");
+  },
 
   int:
     (fallback: number, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): Field<number> =>
@@ -66,7 +61,9 @@ export const env = {
       if (value === undefined) return fallback;
       const parsed = Number(value);
       if (!Number.isInteger(parsed) || parsed < min || parsed > max)
-        throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${value}"`);
+        throw new ConfigError(
+          `${name} must be an integer between ${min} and ${max}, got "${value}"`,
+        );
       return parsed;
     },
 

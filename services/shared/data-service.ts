@@ -1,4 +1,4 @@
-import { Elysia } from "elysia";
+import { type AnyElysia, Elysia } from "elysia";
 import { authGuard, createKeyValidator, type KeyValidator } from "./auth-guard.ts";
 import { changePublisher, type PublishChange } from "./changes.ts";
 import { env, loadConfig } from "./config.ts";
@@ -24,7 +24,7 @@ export interface DataServiceOptions {
 }
 
 /** Platform edge, then authentication, then the service's routes. */
-export function dataServiceApp<const Routes extends Elysia<"", any, any, any, any, any, any>>(
+export function dataServiceApp<const Routes extends AnyElysia>(
   service: string,
   options: DataServiceOptions,
   routes: Routes,
@@ -40,7 +40,7 @@ export interface DataServiceWiring {
   service: string;
   defaultPort: number;
   migrations: Migration[];
-  createApp: (pool: Pool, options: DataServiceOptions) => Elysia<"", any, any, any, any, any, any>;
+  createApp: (pool: Pool, options: DataServiceOptions) => AnyElysia;
 }
 
 /** Reads the environment, migrates the database and builds the app. */

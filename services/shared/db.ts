@@ -53,7 +53,9 @@ export async function migrate(pool: pg.Pool, service: string, migrations: Migrat
       name text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now()
     )`);
-    const { rows } = await client.query<{ version: number }>("SELECT version FROM schema_migrations");
+    const { rows } = await client.query<{ version: number }>(
+      "SELECT version FROM schema_migrations",
+    );
     const applied = new Set(rows.map((row) => row.version));
     const pending = [...migrations]
       .sort((a, b) => a.version - b.version)
@@ -74,7 +76,9 @@ export async function migrate(pool: pg.Pool, service: string, migrations: Migrat
     }
     return pending.map((migration) => migration.version);
   } finally {
-    await client.query("SELECT pg_advisory_unlock(hashtext($1))", [`togglemaster:${service}`]).catch(() => {});
+    await client
+      .query("SELECT pg_advisory_unlock(hashtext($1))", [`togglemaster:${service}`])
+      .catch(() => {});
     client.release();
   }
 }

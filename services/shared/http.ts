@@ -120,7 +120,8 @@ export function platform({
             ...allowed,
             ...(allowed["access-control-allow-origin"] && {
               "access-control-allow-methods": "GET, POST, PUT, DELETE",
-              "access-control-allow-headers": "authorization, content-type, x-api-key, x-request-id",
+              "access-control-allow-headers":
+                "authorization, content-type, x-api-key, x-request-id",
               "access-control-max-age": "600",
             }),
           },
@@ -154,7 +155,11 @@ export function platform({
         case "VALIDATION":
           set.status = 400;
           return {
-            error: describeValidationFailure(error.valueError, error.value, (error.validator as { schema?: object } | undefined)?.schema),
+            error: describeValidationFailure(
+              error.valueError,
+              error.value,
+              (error.validator as { schema?: object } | undefined)?.schema,
+            ),
             code: "VALIDATION",
           };
         case "PARSE":
@@ -168,7 +173,10 @@ export function platform({
         set.status = 503;
         return { error: "Banco de dados indisponível", code: "DATABASE_UNAVAILABLE" };
       }
-      logger.error("unhandled error", { request_id: requestIdOf(request), error: describeError(error) });
+      logger.error("unhandled error", {
+        request_id: requestIdOf(request),
+        error: describeError(error),
+      });
       set.status = 500;
       return { error: "Erro interno do servidor", code: "INTERNAL" };
     })

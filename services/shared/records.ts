@@ -18,7 +18,11 @@ export type StoredRecord<Fields> = Fields & { id: number; created_at: string; up
 type Row = Record<string, unknown> & { created_at: Date; updated_at: Date };
 
 const withIsoTimes = <R>(row: Row): R =>
-  ({ ...row, created_at: row.created_at.toISOString(), updated_at: row.updated_at.toISOString() }) as R;
+  ({
+    ...row,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  }) as R;
 
 export function recordTable<Fields extends Record<string, unknown>>(
   pool: Pool,

@@ -2,9 +2,7 @@
  * Targeting rule documents: the shapes targeting accepts and evaluation trusts. Pure, so
  * both services and any runtime share one definition.
  */
-export type Rule =
-  | { type: "PERCENTAGE"; value: number }
-  | { type: "USER_LIST"; values: string[] };
+export type Rule = { type: "PERCENTAGE"; value: number } | { type: "USER_LIST"; values: string[] };
 
 export const RULE_TYPES = ["PERCENTAGE", "USER_LIST"] as const;
 export const MAX_USER_LIST = 10_000;
@@ -25,8 +23,13 @@ export function checkRule(document: unknown): RuleCheck {
         return fail("'rules.value' deve ser um número entre 0 e 100 para regras PERCENTAGE");
       return { ok: true, rule: { type, value } };
     case "USER_LIST":
-      if (!Array.isArray(values) || values.some((id) => typeof id !== "string" || id.length > MAX_USER_ID))
-        return fail(`'rules.values' deve ser uma lista de textos (até ${MAX_USER_ID} caracteres cada) para regras USER_LIST`);
+      if (
+        !Array.isArray(values) ||
+        values.some((id) => typeof id !== "string" || id.length > MAX_USER_ID)
+      )
+        return fail(
+          `'rules.values' deve ser uma lista de textos (até ${MAX_USER_ID} caracteres cada) para regras USER_LIST`,
+        );
       if (values.length > MAX_USER_LIST)
         return fail(`'rules.values' aceita no máximo ${MAX_USER_LIST} usuários`);
       return { ok: true, rule: { type, values: values as string[] } };

@@ -15,7 +15,10 @@ interface DenoServer {
   shutdown(): Promise<void>;
 }
 interface DenoRuntime {
-  serve(options: { port: number; hostname: string; onListen?: () => void }, handler: (request: Request) => Response | Promise<Response>): DenoServer;
+  serve(
+    options: { port: number; hostname: string; onListen?: () => void },
+    handler: (request: Request) => Response | Promise<Response>,
+  ): DenoServer;
   addSignalListener(signal: "SIGTERM" | "SIGINT", handler: () => void): void;
   exit(code: number): never;
 }
@@ -69,7 +72,9 @@ export async function run(main: () => Promise<Service>): Promise<void> {
   try {
     await serve(await main());
   } catch (error) {
-    process.stderr.write(`${JSON.stringify({ level: "error", message: "start-up failed", error: describeError(error) })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ level: "error", message: "start-up failed", error: describeError(error) })}\n`,
+    );
     process.exit(1);
   }
 }

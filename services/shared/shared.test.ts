@@ -10,7 +10,8 @@ describe("scrub", () => {
     const text = scrub(
       `key ${key} auth "Bearer secret-token" jwt eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl url postgres://app:hunter2@db/x`,
     );
-    for (const secret of [key, "secret-token", "c2lnbmF0dXJl", "hunter2"]) expect(text).not.toContain(secret);
+    for (const secret of [key, "secret-token", "c2lnbmF0dXJl", "hunter2"])
+      expect(text).not.toContain(secret);
     expect(text).toContain("postgres://app:[redacted]@db/x");
   });
 
@@ -20,9 +21,18 @@ describe("scrub", () => {
     logger.info("hello", { header: "Bearer abc" });
     logger.debug("hidden");
     logger.flush();
-    const lines = chunks.join("").trimEnd().split("\n").map((line) => JSON.parse(line));
+    const lines = chunks
+      .join("")
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: "info", service: "svc", message: "hello", header: "Bearer [redacted]" });
+    expect(lines[0]).toMatchObject({
+      level: "info",
+      service: "svc",
+      message: "hello",
+      header: "Bearer [redacted]",
+    });
   });
 });
 
@@ -51,8 +61,12 @@ describe("database", () => {
     const outage = await pool.query("SELECT 1").catch((error) => error);
     expect(isDatabaseUnavailable(outage)).toBe(true);
     await pool.end();
-    expect(isDatabaseUnavailable(Object.assign(new Error("syntax"), { code: "42601" }))).toBe(false);
-    expect(isDatabaseUnavailable(Object.assign(new Error("admin shutdown"), { code: "57P01" }))).toBe(true);
+    expect(isDatabaseUnavailable(Object.assign(new Error("syntax"), { code: "42601" }))).toBe(
+      false,
+    );
+    expect(
+      isDatabaseUnavailable(Object.assign(new Error("admin shutdown"), { code: "57P01" })),
+    ).toBe(true);
   });
 
   test("replicas migrating at once apply each migration exactly once", async () => {
@@ -65,7 +79,9 @@ describe("database", () => {
     const applied = await Promise.all(pools.map((pool) => migrate(pool, "test", migrations)));
     expect(applied.flat().sort()).toEqual([1, 2]);
     expect(await migrate(pools[0]!, "test", migrations)).toEqual([]);
-    const { rows } = await pools[0]!.query("SELECT version FROM schema_migrations ORDER BY version");
+    const { rows } = await pools[0]!.query(
+      "SELECT version FROM schema_migrations ORDER BY version",
+    );
     expect(rows.map((row) => row.version)).toEqual([1, 2]);
     await Promise.all(pools.map((pool) => pool.end()));
     await database.drop();
@@ -74,7 +90,9 @@ describe("database", () => {
   test("a failing migration leaves nothing half-applied", async () => {
     const database = await createTestDatabase("migrate");
     const pool = createPool(database.url);
-    const broken = [{ version: 1, name: "broken", sql: "CREATE TABLE a (id int); CREATE TABLE a (id int)" }];
+    const broken = [
+      { version: 1, name: "broken", sql: "CREATE TABLE a (id int); CREATE TABLE a (id int)" },
+    ];
     await expect(migrate(pool, "test", broken)).rejects.toThrow();
     const { rows } = await pool.query("SELECT to_regclass('a') AS table_name");
     expect(rows[0].table_name).toBeNull();

@@ -48,7 +48,9 @@ export function describeValidationFailure(
   const field = path.replace(/^\//, "").replaceAll("/", ".");
   if (isBlank(value) && messages.required) return messages.required;
   const oversize =
-    (typeof value === "string" && schema?.maxLength !== undefined && value.length > schema.maxLength) ||
+    (typeof value === "string" &&
+      schema?.maxLength !== undefined &&
+      value.length > schema.maxLength) ||
     (typeof value === "number" && schema?.maximum !== undefined && value > schema.maximum);
   if (oversize && messages.tooLong) return messages.tooLong;
   if (messages.invalid) return messages.invalid;

@@ -56,10 +56,17 @@ const RULE_FIELDS = ["created_at", "flag_name", "id", "is_enabled", "rules", "up
 
 describe("POST /rules", () => {
   test("201 with a PERCENTAGE rule, enabled by default", async () => {
-    const { status, body } = await call("POST", "/rules", { flag_name: "pct", rules: { type: "PERCENTAGE", value: 50 } });
+    const { status, body } = await call("POST", "/rules", {
+      flag_name: "pct",
+      rules: { type: "PERCENTAGE", value: 50 },
+    });
     expect(status).toBe(201);
     expect(Object.keys(body).sort()).toEqual(RULE_FIELDS);
-    expect(body).toMatchObject({ flag_name: "pct", is_enabled: true, rules: { type: "PERCENTAGE", value: 50 } });
+    expect(body).toMatchObject({
+      flag_name: "pct",
+      is_enabled: true,
+      rules: { type: "PERCENTAGE", value: 50 },
+    });
   });
 
   test("201 with a USER_LIST rule, kept as a JSON array", async () => {
@@ -69,30 +76,74 @@ describe("POST /rules", () => {
       rules: { type: "USER_LIST", values: ["u1", "ção"] },
     });
     expect(status).toBe(201);
-    expect(body).toMatchObject({ is_enabled: false, rules: { type: "USER_LIST", values: ["u1", "ção"] } });
-    const { rows } = await pool.query("SELECT jsonb_typeof(rules->'values') AS kind FROM targeting_rules WHERE flag_name = 'list'");
+    expect(body).toMatchObject({
+      is_enabled: false,
+      rules: { type: "USER_LIST", values: ["u1", "ção"] },
+    });
+    const { rows } = await pool.query(
+      "SELECT jsonb_typeof(rules->'values') AS kind FROM targeting_rules WHERE flag_name = 'list'",
+    );
     expect(rows[0].kind).toBe("array");
   });
 
   test("409 for a second rule on the same flag", async () => {
-    const { status, body } = await call("POST", "/rules", { flag_name: "pct", rules: { type: "PERCENTAGE", value: 1 } });
+    const { status, body } = await call("POST", "/rules", {
+      flag_name: "pct",
+      rules: { type: "PERCENTAGE", value: 1 },
+    });
     expect(status).toBe(409);
     expect(body.error).toBe("Regra para a flag 'pct' já existe");
   });
 
   test.each([
-    ["no flag_name", { rules: { type: "PERCENTAGE", value: 1 } }, "'flag_name' e 'rules' (JSON) são obrigatórios"],
+    [
+      "no flag_name",
+      { rules: { type: "PERCENTAGE", value: 1 } },
+      "'flag_name' e 'rules' (JSON) são obrigatórios",
+    ],
     ["no rules", { flag_name: "x" }, "'flag_name' e 'rules' (JSON) são obrigatórios"],
-    ["null rules", { flag_name: "x", rules: null }, "'flag_name' e 'rules' (JSON) são obrigatórios"],
+    [
+      "null rules",
+      { flag_name: "x", rules: null },
+      "'flag_name' e 'rules' (JSON) são obrigatórios",
+    ],
     ["an empty body", "", "'flag_name' e 'rules' (JSON) são obrigatórios"],
     ["invalid JSON", "{]", "Corpo da requisição inválido"],
-    ["an unknown type", { flag_name: "x", rules: { type: "GEO", value: 1 } }, 'Tipo de regra desconhecido: "GEO" (use PERCENTAGE ou USER_LIST)'],
-    ["a percentage above 100", { flag_name: "x", rules: { type: "PERCENTAGE", value: 101 } }, "'rules.value' deve ser um número entre 0 e 100 para regras PERCENTAGE"],
-    ["a negative percentage", { flag_name: "x", rules: { type: "PERCENTAGE", value: -1 } }, "'rules.value' deve ser um número entre 0 e 100 para regras PERCENTAGE"],
-    ["a string percentage", { flag_name: "x", rules: { type: "PERCENTAGE", value: "50" } }, "'rules.value' deve ser um número entre 0 e 100 para regras PERCENTAGE"],
-    ["a user list of numbers", { flag_name: "x", rules: { type: "USER_LIST", values: [1] } }, "'rules.values' deve ser uma lista de textos (até 256 caracteres cada) para regras USER_LIST"],
-    ["rules as a string", { flag_name: "x", rules: "PERCENTAGE" }, "'rules' deve ser um objeto JSON com o campo 'type'"],
-    ["a flag_name over 100 characters", { flag_name: "f".repeat(101), rules: { type: "PERCENTAGE", value: 1 } }, "'flag_name' deve ter no máximo 100 caracteres"],
+    [
+      "an unknown type",
+      { flag_name: "x", rules: { type: "GEO", value: 1 } },
+      'Tipo de regra desconhecido: "GEO" (use PERCENTAGE ou USER_LIST)',
+    ],
+    [
+      "a percentage above 100",
+      { flag_name: "x", rules: { type: "PERCENTAGE", value: 101 } },
+      "'rules.value' deve ser um número entre 0 e 100 para regras PERCENTAGE",
+    ],
+    [
+      "a negative percentage",
+      { flag_name: "x", rules: { type: "PERCENTAGE", value: -1 } },
+      "'rules.value' deve ser um número entre 0 e 100 para regras PERCENTAGE",
+    ],
+    [
+      "a string percentage",
+      { flag_name: "x", rules: { type: "PERCENTAGE", value: "50" } },
+      "'rules.value' deve ser um número entre 0 e 100 para regras PERCENTAGE",
+    ],
+    [
+      "a user list of numbers",
+      { flag_name: "x", rules: { type: "USER_LIST", values: [1] } },
+      "'rules.values' deve ser uma lista de textos (até 256 caracteres cada) para regras USER_LIST",
+    ],
+    [
+      "rules as a string",
+      { flag_name: "x", rules: "PERCENTAGE" },
+      "'rules' deve ser um objeto JSON com o campo 'type'",
+    ],
+    [
+      "a flag_name over 100 characters",
+      { flag_name: "f".repeat(101), rules: { type: "PERCENTAGE", value: 1 } },
+      "'flag_name' deve ter no máximo 100 caracteres",
+    ],
   ])("400 for %s", async (_, payload, message) => {
     const { status, body } = await call("POST", "/rules", payload);
     expect(status).toBe(400);
@@ -113,17 +164,26 @@ describe("PUT /rules/:flag_name", () => {
   test("replaces the rule and keeps updated_at current", async () => {
     const before = (await call("GET", "/rules/pct")).body;
     await Bun.sleep(5);
-    const { status, body } = await call("PUT", "/rules/pct", { rules: { type: "USER_LIST", values: ["a"] } });
+    const { status, body } = await call("PUT", "/rules/pct", {
+      rules: { type: "USER_LIST", values: ["a"] },
+    });
     expect(status).toBe(200);
     expect(body.rules).toEqual({ type: "USER_LIST", values: ["a"] });
     expect(Date.parse(body.updated_at)).toBeGreaterThan(Date.parse(before.updated_at));
-    expect((await call("PUT", "/rules/pct", { is_enabled: false })).body).toMatchObject({ is_enabled: false, rules: { type: "USER_LIST", values: ["a"] } });
+    expect((await call("PUT", "/rules/pct", { is_enabled: false })).body).toMatchObject({
+      is_enabled: false,
+      rules: { type: "USER_LIST", values: ["a"] },
+    });
   });
 
   test.each([
     ["an empty body", "", "Corpo da requisição obrigatório"],
     ["neither field", { foo: 1 }, "Pelo menos um campo ('rules', 'is_enabled') é obrigatório"],
-    ["an invalid rule", { rules: { type: "PERCENTAGE", value: 1000 } }, "'rules.value' deve ser um número entre 0 e 100 para regras PERCENTAGE"],
+    [
+      "an invalid rule",
+      { rules: { type: "PERCENTAGE", value: 1000 } },
+      "'rules.value' deve ser um número entre 0 e 100 para regras PERCENTAGE",
+    ],
   ])("400 for %s", async (_, payload, message) => {
     const { status, body } = await call("PUT", "/rules/pct", payload);
     expect(status).toBe(400);
@@ -147,7 +207,9 @@ describe("DELETE /rules/:flag_name", () => {
 });
 
 test("every write is announced, reads are not", async () => {
-  expect(published).toEqual(expect.arrayContaining(["created:pct", "updated:pct", "created:gone", "deleted:gone"]));
+  expect(published).toEqual(
+    expect.arrayContaining(["created:pct", "updated:pct", "created:gone", "deleted:gone"]),
+  );
   expect(published.filter((entry) => entry.endsWith(":none"))).toEqual([]);
 });
 

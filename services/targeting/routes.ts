@@ -17,7 +17,8 @@ const REQUIRED = "'flag_name' e 'rules' (JSON) são obrigatórios";
 /** The rule document is checked by `checkRule`, which names exactly what is wrong with it. */
 const rulesDocument = t.Unknown({
   messages: { required: REQUIRED },
-  description: '{"type":"PERCENTAGE","value":0..100} or {"type":"USER_LIST","values":["user-id", …]}',
+  description:
+    '{"type":"PERCENTAGE","value":0..100} or {"type":"USER_LIST","values":["user-id", …]}',
 });
 
 function validRule(document: unknown): Rule {
@@ -36,7 +37,8 @@ export function ruleRoutes(store: RuleStore, publish: PublishChange) {
       "/rules",
       async ({ body, set }) => {
         // t.Unknown lets an absent or null document through; the contract calls it missing.
-        if (body.rules === undefined || body.rules === null) throw badRequest(REQUIRED, "MISSING_FIELDS");
+        if (body.rules === undefined || body.rules === null)
+          throw badRequest(REQUIRED, "MISSING_FIELDS");
         try {
           const stored = await store.insert({
             flag_name: body.flag_name,
@@ -73,7 +75,10 @@ export function ruleRoutes(store: RuleStore, publish: PublishChange) {
       "/rules/:flag_name",
       async ({ params, body }) => {
         if (body.rules === undefined && body.is_enabled === undefined)
-          throw badRequest("Pelo menos um campo ('rules', 'is_enabled') é obrigatório", "NO_FIELDS");
+          throw badRequest(
+            "Pelo menos um campo ('rules', 'is_enabled') é obrigatório",
+            "NO_FIELDS",
+          );
         const rules = body.rules === undefined ? undefined : validRule(body.rules);
         const stored = await store.update(params.flag_name, { rules, is_enabled: body.is_enabled });
         if (stored === undefined) throw ruleNotFound();

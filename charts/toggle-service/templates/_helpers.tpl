@@ -3,6 +3,11 @@
 {{- required "values: name (the service: auth, flag, targeting, evaluation, analytics) is required" .Values.name -}}
 {{- end }}
 
+{{/* <name>-service: the name the IAM roles of the EKS stack trust. */}}
+{{- define "toggle-service.serviceAccountName" -}}
+{{- printf "%s-service" (include "toggle-service.name" .) -}}
+{{- end }}
+
 {{/* Image reference: [registry/]prefix/name:tag. */}}
 {{- define "toggle-service.image" -}}
 {{- with .Values.image.registry }}{{ . }}/{{ end }}{{ .Values.image.repositoryPrefix }}/{{ include "toggle-service.name" . }}:{{ .Values.image.tag }}

@@ -1,0 +1,195 @@
+/**
+ * Start-up time and idle memory of each compiled service (x64 binaries in dist/, rebuilt when
+ * stale), against the real PostgreSQL and Redis and the local SQS/DynamoDB emulators.
+ *
+ *   bun scripts/bench-startup.ts
+ *
+ * Start-up is the time from spawn to the first 200 from /health/ready (median of 5 runs);
+ * memory is read from /proc/<pid>/status after the service has been idle for 2 s. auth, flag
+ * and targeting stay up after their turn because evaluation is only ready when it can reach
+ * them.
+ */
+import { readFileSync } from "node:fs";
+import { cpus } from "node:os";
+import {
+  createTestDatabase,
+  TEST_REDIS_URL,
+  type TestDatabase,
+} from "@togglemaster/shared/testing";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startAwsLocal } from "./aws-local.ts";
+import { binaryPath, ensureBinaries, SERVICES, type ServiceName } from "./build.ts";
+import { type RunningService, startCommand } from "./runtimes.ts";
+
+const RUNS = 5;
+const IDLE_MS = 2_000;
+const TARGET_STARTUP_MS = 300;
+const TARGET_RSS_MIB = 60;
+const MASTER_KEY = "bench-master-key-0123456789";
+const JWT_SECRET = "bench-jwt-secret-0123456789abcdef0123";
+
+/**
+ * VmRSS splits into anonymous memory (heaps, private to the process) and file-backed pages,
+ * mostly of the executable itself (runtime and bytecode), which the kernel shares and can
+ * drop under pressure.
+ */
+interface Memory {
+  rssMiB: number;
+  anonymousMiB: number;
+  fileMiB: number;
+}
+
+interface Measurement extends Memory {
+  service: ServiceName;
+  startupMs: number[];
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+
+function memoryOf(pid: number): Memory {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const mib = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(status)?.[1]) / 1024;
+  return { rssMiB: mib("VmRSS"), anonymousMiB: mib("RssAnon"), fileMiB: mib("RssFile") };
+}
+
+async function timedStart(service: ServiceName, env: Record<string, string>) {
+  const started = performance.now();
+  const running = await startCommand([binaryPath(service, "x64")], env, { pollIntervalMs: 2 });
+  return { ms: performance.now() - started, running };
+}
+
+/** Five timed starts, then one more left idle to read its memory; that one keeps running. */
+async function measure(service: ServiceName, env: Record<string, string>) {
+  const startupMs: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const { ms, running } = await timedStart(service, env);
+    startupMs.push(ms);
+    await running.stop();
+  }
+  const { running } = await timedStart(service, env);
+  await Bun.sleep(IDLE_MS);
+  const measurement: Measurement = { service, startupMs, ...memoryOf(running.pid) };
+  console.log(`${service}: ${startupMs.map((ms) => ms.toFixed(0)).join(", ")} ms`);
+  return { measurement, running };
+}
+
+async function createApiKey(authUrl: string): Promise<string> {
+  const response = await fetch(`${authUrl}/admin/keys`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+    body: JSON.stringify({ name: "bench-startup" }),
+  });
+  if (response.status !== 201) throw new Error(`creating an API key answered ${response.status}`);
+  return ((await response.json()) as { key: string }).key;
+}
+
+/**
+ * The emulator's queue URL has a host ending in an IPv4 address (`sqs.<region>.127.0.0.1`),
+ * which the services' URL validation rejects; the endpoint serves the same queue by path.
+ */
+function reachableQueueUrl(sqsEndpoint: string, queueUrl: string): string {
+  return `${sqsEndpoint}${queueUrl.slice(queueUrl.indexOf("/", "http://".length))}`;
+}
+
+function formatTable(measurements: Measurement[]): string {
+  const columns = ["service", "median", "min", "max", "idle RSS", "anon", "file", "verdict"];
+  const rows = measurements.map(({ service, startupMs, rssMiB, anonymousMiB, fileMiB }) => {
+    const middle = median(startupMs);
+    return [
+      service,
+      `${middle.toFixed(0)} ms`,
+      `${Math.min(...startupMs).toFixed(0)} ms`,
+      `${Math.max(...startupMs).toFixed(0)} ms`,
+      `${rssMiB.toFixed(1)} MiB`,
+      `${anonymousMiB.toFixed(1)} MiB`,
+      `${fileMiB.toFixed(1)} MiB`,
+      [
+        middle < TARGET_STARTUP_MS ? "start ok" : "start SLOW",
+        rssMiB <= TARGET_RSS_MIB ? "memory ok" : "memory HIGH",
+      ].join(", "),
+    ];
+  });
+  const widths = columns.map((column, index) =>
+    Math.max(column.length, ...rows.map((row) => row[index]?.length ?? 0)),
+  );
+  return [columns, ...rows]
+    .map((row) =>
+      row
+        .map((cell, index) => cell.padEnd(widths[index] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+async function main() {
+  await ensureBinaries(SERVICES.map((service) => ({ service, arch: "x64" as const })));
+  const aws = await startAwsLocal();
+  const databases: TestDatabase[] = [];
+  const database = async (service: string) => {
+    const created = await createTestDatabase(`bench_${service}`);
+    databases.push(created);
+    return created.url;
+  };
+  const kept: RunningService[] = [];
+  const measurements: Measurement[] = [];
+  const bench = async (service: ServiceName, env: Record<string, string>) => {
+    const { measurement, running } = await measure(service, env);
+    measurements.push(measurement);
+    kept.push(running);
+    return running;
+  };
+
+  try {
+    const auth = await bench("auth", {
+      DATABASE_URL: await database("auth"),
+      MASTER_KEY,
+      JWT_SECRET,
+    });
+    const dataServiceEnv = { AUTH_SERVICE_URL: auth.url, JWT_SECRET, REDIS_URL: TEST_REDIS_URL };
+    const flag = await bench("flag", { ...dataServiceEnv, DATABASE_URL: await database("flag") });
+    const targeting = await bench("targeting", {
+      ...dataServiceEnv,
+      DATABASE_URL: await database("targeting"),
+    });
+    const awsEnv = {
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_SQS_URL: reachableQueueUrl(aws.sqsEndpoint, aws.queueUrl),
+    };
+    await bench("evaluation", {
+      ...awsEnv,
+      AWS_ENDPOINT_URL: aws.sqsEndpoint,
+      REDIS_URL: TEST_REDIS_URL,
+      AUTH_SERVICE_URL: auth.url,
+      FLAG_SERVICE_URL: flag.url,
+      TARGETING_SERVICE_URL: targeting.url,
+      SERVICE_API_KEY: await createApiKey(auth.url),
+      JWT_SECRET,
+    });
+    await bench("analytics", {
+      ...awsEnv,
+      AWS_ENDPOINT_URL_SQS: aws.sqsEndpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: aws.dynamoEndpoint,
+      AWS_DYNAMODB_TABLE: aws.eventsTable,
+      AWS_DYNAMODB_COUNTERS_TABLE: aws.countersTable,
+    });
+  } finally {
+    await Promise.all(kept.map((running) => running.stop().catch(() => running.kill())));
+    await Promise.all(databases.map((created) => created.drop()));
+    await aws.stop();
+  }
+
+  const cpu = cpus()[0]?.model ?? "unknown CPU";
+  console.log(
+    `\n${cpus().length} × ${cpu}; ${RUNS} starts each; memory after ${IDLE_MS / 1000} s idle`,
+  );
+  console.log(`targets: start-up < ${TARGET_STARTUP_MS} ms, idle RSS <= ${TARGET_RSS_MIB} MiB\n`);
+  console.log(formatTable(measurements));
+}
+
+await main();

@@ -56,14 +56,9 @@ async function databaseUrl(service: "auth" | "flag" | "targeting") {
   return embedded.url;
 }
 
-async function aws() {
-  if (env.AWS_SQS_URL && env.AWS_ENDPOINT_URL !== undefined) {
-    return {
-      AWS_SQS_URL: env.AWS_SQS_URL,
-      AWS_ENDPOINT_URL: env.AWS_ENDPOINT_URL,
-      AWS_REGION: env.AWS_REGION ?? "us-east-1",
-    };
-  }
+/** Local SQS and DynamoDB unless a queue is configured (the services then use the environment). */
+async function aws(): Promise<Record<string, string>> {
+  if (env.AWS_SQS_URL) return {};
   const local = await startAwsLocal();
   stops.push(() => local.stop());
   return {
@@ -100,7 +95,7 @@ async function main() {
   const masterKey = env.MASTER_KEY || randomSecret();
   const jwtSecret = env.JWT_SECRET || `${randomSecret()}${randomSecret()}`;
   const logLevel = env.LOG_LEVEL ?? "info";
-  const redis = env.REDIS_URL ? { REDIS_URL: env.REDIS_URL } : {};
+  const redis: Record<string, string> = env.REDIS_URL ? { REDIS_URL: env.REDIS_URL } : {};
 
   console.log("Starting ToggleMaster: databases and queues first…");
   const [authDb, flagDb, targetingDb, awsEnv] = await Promise.all([

@@ -64,6 +64,8 @@ export interface StartOptions {
   pollIntervalMs?: number;
   timeoutMs?: number;
   stopTimeoutMs?: number;
+  /** Receives the output as it comes instead of keeping it (`output()` is then empty). */
+  onOutput?: (chunk: string) => void;
 }
 
 /**
@@ -90,6 +92,7 @@ export async function startCommand(
     pollIntervalMs = 50,
     timeoutMs = 20_000,
     stopTimeoutMs = 10_000,
+    onOutput,
   }: StartOptions = {},
 ): Promise<RunningService> {
   const port = env.PORT === undefined ? freePort() : Number(env.PORT);
@@ -101,7 +104,8 @@ export async function startCommand(
     stderr: "pipe",
   });
   const chunks: string[] = [];
-  const drained = Promise.all([collect(child.stdout, chunks), collect(child.stderr, chunks)]);
+  const sink = onOutput ?? ((chunk: string) => chunks.push(chunk));
+  const drained = Promise.all([collect(child.stdout, sink), collect(child.stderr, sink)]);
   const output = () => chunks.join("");
   const url = `http://127.0.0.1:${port}`;
   const name = command.join(" ");
@@ -143,11 +147,11 @@ export async function startCommand(
   };
 }
 
-async function collect(stream: ReadableStream<Uint8Array>, chunks: string[]) {
+async function collect(stream: ReadableStream<Uint8Array>, sink: (chunk: string) => void) {
   const reader = stream.getReader();
   const decoder = new TextDecoder();
   for (let read = await reader.read(); !read.done; read = await reader.read()) {
-    chunks.push(decoder.decode(read.value, { stream: true }));
+    sink(decoder.decode(read.value, { stream: true }));
   }
 }
 

@@ -22,12 +22,19 @@ const ROUTES: Record<ServiceName, string[]> = {
   auth: ["/admin/keys", "/admin/keys/{}", "/validate", "/token", "/health", "/health/ready"],
   flag: ["/flags", "/flags/{}", "/health/ready", "/metrics"],
   targeting: ["/rules", "/rules/{}", "/openapi"],
-  evaluation: ["/evaluate", "/evaluate?user_id={}&flag_name={}", "/ofrep/v1/evaluate/flags", "/ofrep/v1/evaluate/flags/{}"],
+  evaluation: [
+    "/evaluate",
+    "/evaluate?user_id={}&flag_name={}",
+    "/ofrep/v1/evaluate/flags",
+    "/ofrep/v1/evaluate/flags/{}",
+  ],
   analytics: ["/analytics/flags/{}", "/health/startup", "/health/live", "/health/ready"],
 };
 
 /** Statuses a well-behaved service may answer to garbage. */
-const ACCEPTABLE = new Set([200, 201, 204, 304, 400, 401, 403, 404, 405, 409, 413, 414, 415, 422, 429, 431]);
+const ACCEPTABLE = new Set([
+  200, 201, 204, 304, 400, 401, 403, 404, 405, 409, 413, 414, 415, 422, 429, 431,
+]);
 
 /** Sent as they are, to try the servers' URL decoding; every other segment is encoded. */
 const RAW_SEGMENTS = ["..", "%", "%zz", "%00", "%E0%A4%A", "a/b", "a?b=c", "#frag"];
@@ -43,14 +50,31 @@ const body = fc.oneof(
   fc.constant(undefined),
   fc.json({ maxDepth: 3 }),
   fc.string({ unit: "grapheme", maxLength: 200 }),
-  fc.record({
-    name: fc.oneof(fc.string({ unit: "grapheme" }), fc.integer(), fc.constant(null), fc.string({ minLength: 101, maxLength: 300 })),
-    description: fc.anything({ maxDepth: 2 }),
-    is_enabled: fc.oneof(fc.boolean(), fc.string(), fc.constant(null)),
-    flag_name: fc.oneof(fc.string({ unit: "grapheme" }), fc.constant("fuzz-flag")),
-    rules: fc.oneof(fc.anything({ maxDepth: 2 }), fc.record({ type: fc.constantFrom("PERCENTAGE", "USER_LIST", "X"), value: fc.double(), values: fc.array(fc.anything({ maxDepth: 1 }), { maxLength: 5 }) })),
-    context: fc.anything({ maxDepth: 2 }),
-  }, { requiredKeys: [] }).map((value) => JSON.stringify(value)),
+  fc
+    .record(
+      {
+        name: fc.oneof(
+          fc.string({ unit: "grapheme" }),
+          fc.integer(),
+          fc.constant(null),
+          fc.string({ minLength: 101, maxLength: 300 }),
+        ),
+        description: fc.anything({ maxDepth: 2 }),
+        is_enabled: fc.oneof(fc.boolean(), fc.string(), fc.constant(null)),
+        flag_name: fc.oneof(fc.string({ unit: "grapheme" }), fc.constant("fuzz-flag")),
+        rules: fc.oneof(
+          fc.anything({ maxDepth: 2 }),
+          fc.record({
+            type: fc.constantFrom("PERCENTAGE", "USER_LIST", "X"),
+            value: fc.double(),
+            values: fc.array(fc.anything({ maxDepth: 1 }), { maxLength: 5 }),
+          }),
+        ),
+        context: fc.anything({ maxDepth: 2 }),
+      },
+      { requiredKeys: [] },
+    )
+    .map((value) => JSON.stringify(value)),
   fc.constant("x".repeat(200_000)),
 );
 
@@ -69,7 +93,13 @@ const request = fc.record({
   segments: fc.array(segment, { minLength: 2, maxLength: 2 }),
   body,
   credential,
-  contentType: fc.constantFrom(undefined, "application/json", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"),
+  contentType: fc.constantFrom(
+    undefined,
+    "application/json",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+  ),
   requestId: fc.option(fc.string({ maxLength: 300 })),
 });
 
@@ -81,7 +111,12 @@ test("no input makes any service answer 5xx, crash or hang", async () => {
       let path = routes[input.route % routes.length] as string;
       for (const value of input.segments) path = path.replace("{}", value);
       const headers: Record<string, string> = {};
-      const secret = input.credential === "valid" ? key : input.credential === "master" ? MASTER_KEY : input.credential;
+      const secret =
+        input.credential === "valid"
+          ? key
+          : input.credential === "master"
+            ? MASTER_KEY
+            : input.credential;
       if (secret !== undefined) headers.authorization = `Bearer ${secret}`;
       if (input.contentType) headers["content-type"] = input.contentType;
       if (input.requestId) headers["x-request-id"] = input.requestId.replace(/[^\x20-\x7e]/g, "");
@@ -97,7 +132,10 @@ test("no input makes any service answer 5xx, crash or hang", async () => {
       if (!ACCEPTABLE.has(response.status))
         throw new Error(`${input.method} ${input.service}${path} → ${response.status}`);
     }),
-    { numRuns: Number(process.env.FUZZ_RUNS ?? 3000), seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31) },
+    {
+      numRuns: Number(process.env.FUZZ_RUNS ?? 3000),
+      seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31),
+    },
   );
   console.log("fuzz statuses:", Object.fromEntries([...seen].sort(([a], [b]) => a - b)));
   for (const service of Object.keys(ROUTES) as ServiceName[]) {

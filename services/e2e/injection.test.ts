@@ -24,7 +24,13 @@ beforeAll(async () => {
 
 afterAll(() => stack?.stop());
 
-async function send(service: "auth" | "flag" | "targeting", method: string, path: string, body?: unknown, credential = key) {
+async function send(
+  service: "auth" | "flag" | "targeting",
+  method: string,
+  path: string,
+  body?: unknown,
+  credential = key,
+) {
   const response = await fetch(`${stack.url(service)}${path}`, {
     method,
     headers: { authorization: `Bearer ${credential}` },
@@ -40,7 +46,17 @@ test.each(PAYLOADS)("payload %p is data, never SQL", async (payload) => {
   expect(keyName.status).toBe(201);
   expect(keyName.body.name).toBe(payload);
   expect((await send("auth", "GET", "/validate", undefined, payload)).status).toBe(401);
-  expect((await send("auth", "DELETE", `/admin/keys/${encodeURIComponent(payload)}`, undefined, MASTER_KEY)).status).toBe(400);
+  expect(
+    (
+      await send(
+        "auth",
+        "DELETE",
+        `/admin/keys/${encodeURIComponent(payload)}`,
+        undefined,
+        MASTER_KEY,
+      )
+    ).status,
+  ).toBe(400);
 
   const flagName = `inj-${PAYLOADS.indexOf(payload)}`;
   const created = await send("flag", "POST", "/flags", { name: flagName, description: payload });
@@ -48,7 +64,9 @@ test.each(PAYLOADS)("payload %p is data, never SQL", async (payload) => {
   expect(created.body.description).toBe(payload);
   expect((await send("flag", "POST", "/flags", { name: payload })).status).toBe(400);
   expect((await send("flag", "GET", `/flags/${encodeURIComponent(payload)}`)).status).toBe(400);
-  expect((await send("flag", "PUT", `/flags/${flagName}`, { description: payload })).body.description).toBe(payload);
+  expect(
+    (await send("flag", "PUT", `/flags/${flagName}`, { description: payload })).body.description,
+  ).toBe(payload);
 
   const rule = await send("targeting", "POST", "/rules", {
     flag_name: flagName,
@@ -56,15 +74,22 @@ test.each(PAYLOADS)("payload %p is data, never SQL", async (payload) => {
   });
   expect(rule.status).toBe(201);
   expect(rule.body.rules.values).toEqual([payload]);
-  expect((await send("targeting", "PUT", `/rules/${encodeURIComponent(payload)}`, { is_enabled: false })).status).toBe(400);
+  expect(
+    (await send("targeting", "PUT", `/rules/${encodeURIComponent(payload)}`, { is_enabled: false }))
+      .status,
+  ).toBe(400);
 });
 
 test("every table is intact and holds exactly what was written", async () => {
   const flags = await send("flag", "GET", "/flags");
   expect(flags.status).toBe(200);
-  expect(flags.body.filter((flag: { name: string }) => flag.name.startsWith("inj-"))).toHaveLength(PAYLOADS.length);
+  expect(flags.body.filter((flag: { name: string }) => flag.name.startsWith("inj-"))).toHaveLength(
+    PAYLOADS.length,
+  );
   expect((await send("targeting", "GET", "/rules/inj-0")).status).toBe(200);
   const keys = await send("auth", "GET", "/admin/keys", undefined, MASTER_KEY);
-  expect(keys.body.map((entry: { name: string }) => entry.name)).toEqual(expect.arrayContaining(PAYLOADS));
+  expect(keys.body.map((entry: { name: string }) => entry.name)).toEqual(
+    expect.arrayContaining(PAYLOADS),
+  );
   expect((await send("auth", "GET", "/validate")).status).toBe(200);
 });

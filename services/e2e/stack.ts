@@ -32,8 +32,6 @@ export interface StackOptions {
   databaseUrls?: Record<"auth" | "flag" | "targeting", string>;
   /** Emulators run by the caller (who also stops them) instead of in-process ones. */
   aws?: AwsLocal;
-  /** Extra environment per service, over what the stack sets. */
-  env?: Partial<Record<ServiceName, Record<string, string>>>;
   services?: ServiceName[];
 }
 
@@ -43,7 +41,6 @@ export async function startStack({
   redisUrl = TEST_REDIS_URL,
   databaseUrls,
   aws: givenAws,
-  env: extraEnv = {},
   services = ["auth", "flag", "targeting", "evaluation", "analytics"],
 }: StackOptions = {}) {
   const databases: TestDatabase[] = [];
@@ -90,7 +87,7 @@ export async function startStack({
     running[service]?.url ?? `http://127.0.0.1:${ports[service] ?? 1}`;
 
   const start = async (service: ServiceName) => {
-    const env = { ...envs[service](), ...extraEnv[service] };
+    const env = envs[service]();
     if (ports[service]) env.PORT = ports[service];
     running[service] = await startService(service, runtime, env, { timeoutMs: 30_000 });
     ports[service] = new URL(running[service].url).port;

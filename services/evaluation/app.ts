@@ -1,6 +1,5 @@
 import {
   badRequest,
-  describeError,
   HttpError,
   type KeyValidator,
   type Logger,
@@ -52,18 +51,7 @@ export function createEvaluationApp(options: EvaluationAppOptions) {
   return (
     new Elysia({ name: "evaluation-service" })
       .use(ofrepBodies())
-      .use(platform({ service: "evaluation", logger, metrics, corsOrigins, readinessRoute: false }))
-      .get(
-        "/health/ready",
-        async ({ set }) => {
-          const [required, optional] = await Promise.all([runChecks(ready), runChecks(reported)]);
-          const healthy = required.every(([, result]) => result === "ok");
-          set.status = healthy ? 200 : 503;
-          const checks = Object.fromEntries([...required, ...optional]);
-          return { status: healthy ? "ready" : "not-ready", checks };
-        },
-        { detail: { summary: "Readiness: flag, targeting and auth reachable (Redis shown)" } },
-      )
+      .use(platform({ service: "evaluation", logger, metrics, ready, reported, corsOrigins }))
       // The hot path: synchronous while the flag is cached, so nothing here awaits.
       .get(
         "/evaluate",
@@ -84,18 +72,5 @@ export function createEvaluationApp(options: EvaluationAppOptions) {
         { detail: { summary: "Evaluate a flag for a user (no authentication, as v1)" } },
       )
       .use(ofrepRoutes(options))
-  );
-}
-
-async function runChecks(checks: ReadinessChecks) {
-  return Promise.all(
-    Object.entries(checks).map(async ([name, check]) => {
-      try {
-        await check();
-        return [name, "ok"] as const;
-      } catch (error) {
-        return [name, describeError(error)] as const;
-      }
-    }),
   );
 }

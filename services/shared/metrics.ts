@@ -26,6 +26,13 @@ export class Counter implements Metric {
     this.values.set(key, (this.values.get(key) ?? 0) + by);
   }
 
+  /** A pre-resolved series, for hot paths that cannot afford to format labels each time. */
+  series(labels: Labels): (by?: number) => void {
+    const key = labelKey(labels);
+    if (!this.values.has(key)) this.values.set(key, 0);
+    return (by = 1) => this.values.set(key, (this.values.get(key) ?? 0) + by);
+  }
+
   get(labels: Labels = {}): number {
     return this.values.get(labelKey(labels)) ?? 0;
   }
@@ -68,16 +75,25 @@ export class Histogram implements Metric {
   ) {}
 
   observe(labels: Labels, value: number): void {
+    this.labelled(labels)(value);
+  }
+
+  /** A pre-resolved series, for hot paths that cannot afford to format labels each time. */
+  labelled(labels: Labels): (value: number) => void {
     const key = labelKey(labels);
     let entry = this.series.get(key);
     if (entry === undefined) {
       entry = { counts: this.buckets.map(() => 0), sum: 0, count: 0 };
       this.series.set(key, entry);
     }
-    entry.sum += value;
-    entry.count += 1;
-    const bucket = this.buckets.findIndex((bound) => value <= bound);
-    if (bucket >= 0) entry.counts[bucket] = (entry.counts[bucket] ?? 0) + 1;
+    const { counts } = entry;
+    const series = entry;
+    return (value) => {
+      series.sum += value;
+      series.count += 1;
+      const bucket = this.buckets.findIndex((bound) => value <= bound);
+      if (bucket >= 0) counts[bucket] = (counts[bucket] ?? 0) + 1;
+    };
   }
 
   render(): string {

@@ -31,14 +31,13 @@ export const FLAGS = {
 export interface FaultStackOptions {
   /** The auth, flag and targeting databases on a cluster of the test's own. */
   ownPostgres?: boolean;
-  env?: Partial<Record<ServiceName, Record<string, string>>>;
 }
 
 export type FaultStack = Awaited<ReturnType<typeof startFaultStack>>;
 
 export async function startFaultStack(
   cleanup: Cleanup,
-  { ownPostgres = false, env }: FaultStackOptions = {},
+  { ownPostgres = false }: FaultStackOptions = {},
 ) {
   const redis = await startRedisServer();
   cleanup.add(() => redis.stop());
@@ -51,7 +50,7 @@ export async function startFaultStack(
     flag: await postgres.createDatabase("tm_flag"),
     targeting: await postgres.createDatabase("tm_targeting"),
   };
-  const stack = await startStack({ redisUrl: redis.url, aws: emulators.aws, databaseUrls, env });
+  const stack = await startStack({ redisUrl: redis.url, aws: emulators.aws, databaseUrls });
   cleanup.add(() => stack.stop());
   // Runs before the services stop: a test failing mid-outage must not slow their shutdown.
   cleanup.add(() => {
@@ -102,7 +101,8 @@ export async function startFaultStack(
     }),
     call("targeting", "POST", "/rules", {
       flag_name: FLAGS.userList,
-      rules: { type: "USER_LIST", values: ["load-0-0", "load-1-1"] },
+      // Two users the load sends to this flag.
+      rules: { type: "USER_LIST", values: ["load-0-1", "load-1-0"] },
     }),
   ]);
   for (const { status } of created) expect(status).toBe(201);
@@ -113,9 +113,7 @@ export async function startFaultStack(
     redis,
     emulators,
     postgres,
-    key,
     call,
-    evaluate,
 
     /**
      * Warm flags live 30 s while change notices flow, longer than most faults: announcing
@@ -167,7 +165,7 @@ export async function startFaultStack(
       return load.finished;
     },
 
-    /** Once every event has landed (or stopped moving): where each one went. */
+    /** Once every event has landed (or a minute has passed): where each one went. */
     settle: (load: LoadCounts) =>
       settleEvents(stack.url("evaluation"), emulators.aws, directEvaluations + load.ok),
   };

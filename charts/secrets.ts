@@ -64,6 +64,7 @@ export function buildSecrets({ environment, logins, existing, random }: SecretIn
       SERVICE_API_KEY: kept("toggle-evaluation", "SERVICE_API_KEY", () => `tm_key_${random()}`),
       JWT_SECRET: jwtSecret,
     },
+    "toggle-analytics": { JWT_SECRET: jwtSecret },
   };
   if (environment === "kind") {
     data[postgresSecret] = Object.fromEntries(

@@ -127,7 +127,7 @@ async function main() {
       TARGETING_SERVICE_URL: targeting.url,
       SERVICE_API_KEY: serviceKey,
     }),
-    start("analytics", 8005, { ...common, ...awsEnv }),
+    start("analytics", 8005, { ...common, ...awsEnv, AUTH_SERVICE_URL: auth.url }),
   ]);
   const devKey = await createKey(auth.url, masterKey, "developer (bun dev)");
 
@@ -151,7 +151,7 @@ Try it:
   curl -X POST localhost:8003/rules -H 'Authorization: Bearer ${devKey}' \\
        -d '{"flag_name":"new-dashboard","rules":{"type":"PERCENTAGE","value":50}}'
   curl 'localhost:8004/evaluate?user_id=user-123&flag_name=new-dashboard'
-  curl localhost:8005/analytics/flags/new-dashboard
+  curl localhost:8005/analytics/flags/new-dashboard -H 'Authorization: Bearer ${devKey}'
 
 Ctrl-C stops everything.`);
 }

@@ -200,6 +200,8 @@ describe("the five services on Deno, from the same source", () => {
       }),
       start("analytics", {
         ...awsEnv,
+        AUTH_SERVICE_URL: urlOf("auth"),
+        JWT_SECRET,
         AWS_ENDPOINT_URL_SQS: aws.sqsEndpoint,
         AWS_ENDPOINT_URL_DYNAMODB: aws.dynamoEndpoint,
         AWS_DYNAMODB_TABLE: aws.eventsTable,
@@ -211,7 +213,9 @@ describe("the five services on Deno, from the same source", () => {
     expect(await decision.json()).toEqual({ flag_name: "deno-flag", user_id: "u-1", result: true });
 
     const totals = async () => {
-      const response = await fetch(`${urlOf("analytics")}/analytics/flags/deno-flag`);
+      const response = await fetch(`${urlOf("analytics")}/analytics/flags/deno-flag`, {
+        headers: bearer(apiKey),
+      });
       return ((await response.json()) as { totals: { true: number; false: number } }).totals;
     };
     const deadline = Date.now() + 15_000;

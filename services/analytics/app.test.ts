@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { json } from "@togglemaster/shared/testing";
+import { bearer, json } from "@togglemaster/shared/testing";
 import { type AwsLocal, createQueue, startAwsLocal } from "../../scripts/aws-local.ts";
+import { type AuthFixture, startAuthService } from "../auth/fixture.ts";
 import {
   type AnalyticsFixture,
   type AnalyticsFixtureOptions,
@@ -17,9 +18,13 @@ const CLOSED = "http://127.0.0.1:1";
 
 let local: AwsLocal;
 let clients: ReturnType<typeof awsClients>;
+let auth: AuthFixture;
+let key: string;
 const running: AnalyticsFixture[] = [];
 
 beforeAll(async () => {
+  auth = await startAuthService();
+  key = (await auth.createKey("analytics-tests")).key;
   local = await startAwsLocal();
   clients = awsClients(local.sqsEndpoint, local.dynamoEndpoint);
 });
@@ -29,6 +34,7 @@ afterAll(async () => {
   clients.sqs.destroy();
   clients.dynamo.destroy();
   await local.stop();
+  await auth.stop();
 });
 
 async function analytics(options: Partial<AnalyticsFixtureOptions> = {}) {
@@ -37,13 +43,15 @@ async function analytics(options: Partial<AnalyticsFixtureOptions> = {}) {
     queueUrl,
     sqsEndpoint: local.sqsEndpoint,
     dynamoEndpoint: local.dynamoEndpoint,
+    auth,
     ...options,
   });
   running.push(fixture);
   return { ...fixture, queueUrl };
 }
 
-const get = async (base: string, path: string) => json(await fetch(`${base}${path}`));
+const get = async (base: string, path: string, credential: string | null = key) =>
+  json(await fetch(`${base}${path}`, { headers: credential === null ? {} : bearer(credential) }));
 
 describe("probes", () => {
   test("are 500 before the consumer starts and 200 as soon as it runs", async () => {
@@ -126,6 +134,17 @@ describe("probes", () => {
 });
 
 describe("GET /analytics/flags/:name", () => {
+  test("needs an API key or a JWT", async () => {
+    const fixture = await analytics();
+    expect((await get(fixture.url, "/analytics/flags/some-flag", null)).status).toBe(401);
+    expect(
+      (await get(fixture.url, "/analytics/flags/some-flag", `tm_key_${"0".repeat(64)}`)).status,
+    ).toBe(401);
+    expect(
+      (await get(fixture.url, "/analytics/flags/some-flag", await auth.token(key))).status,
+    ).toBe(200);
+  });
+
   const now = Date.parse("2026-11-26T09:30:00Z");
 
   test("counts true and false results per hour over the last 24 hours", async () => {

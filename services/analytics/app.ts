@@ -1,6 +1,8 @@
 import {
+  authGuard,
   describeError,
   flagNameSchema,
+  type KeyValidator,
   type Logger,
   platform,
   type Registry,
@@ -15,6 +17,9 @@ import type { EventStore } from "./store.ts";
 export interface AnalyticsAppOptions {
   store: EventStore;
   health: () => ConsumerHealth;
+  /** The counters are business data: readable with an API key or JWT, like flags. */
+  jwtSecret: string;
+  validateKey: KeyValidator;
   logger: Logger;
   metrics: Registry;
   corsOrigins?: string[];
@@ -33,6 +38,7 @@ export function createAnalyticsApp(options: AnalyticsAppOptions) {
   return new Elysia({ name: "analytics-service" })
     .use(platform({ service: "analytics", logger, metrics, corsOrigins, readinessRoute: false }))
     .use(probes(health, now))
+    .use(authGuard(options))
     .get(
       "/analytics/flags/:name",
       async ({ params: { name } }) => {

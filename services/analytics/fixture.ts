@@ -1,7 +1,7 @@
 /** Test support: the analytics consumer and app on the local SQS and DynamoDB emulators. */
 import { type AttributeValue, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
-import { Registry } from "@togglemaster/shared";
+import { createKeyValidator, Registry } from "@togglemaster/shared";
 import { listen, memoryLogger } from "@togglemaster/shared/testing";
 import { DEFAULT_RESOURCES, LOCAL_CREDENTIALS, LOCAL_REGION } from "../../scripts/aws-local.ts";
 import { createAnalyticsApp } from "./app.ts";
@@ -20,10 +20,20 @@ export interface AnalyticsFixtureOptions
   now?: () => number;
   /** Start the consumer at once (default) or leave it to the test. */
   start?: boolean;
+  /** The auth-service that guards the counters route; none means every key is refused. */
+  auth?: { url: string; jwtSecret: string };
 }
 
 export async function startAnalytics(options: AnalyticsFixtureOptions) {
-  const { queueUrl, sqsEndpoint, dynamoEndpoint, now, start = true, ...tuning } = options;
+  const {
+    queueUrl,
+    sqsEndpoint,
+    dynamoEndpoint,
+    now,
+    start = true,
+    auth = { url: "http://127.0.0.1:1", jwtSecret: "no-auth-service-for-this-fixture" },
+    ...tuning
+  } = options;
   const metrics = new Registry();
   const logger = memoryLogger("analytics");
   const { sqs, dynamo } = awsClients(sqsEndpoint, dynamoEndpoint);
@@ -42,7 +52,15 @@ export async function startAnalytics(options: AnalyticsFixtureOptions) {
     flushDelayMs: 50,
     ...tuning,
   });
-  const app = createAnalyticsApp({ store, health: consumer.health, logger, metrics, now });
+  const app = createAnalyticsApp({
+    store,
+    health: consumer.health,
+    jwtSecret: auth.jwtSecret,
+    validateKey: createKeyValidator({ authUrl: auth.url }),
+    logger,
+    metrics,
+    now,
+  });
   const url = listen(app);
   if (start) consumer.start();
   let stopping: Promise<void> | undefined;

@@ -1,4 +1,12 @@
-import { createLogger, env, loadConfig, Registry, run, type Service } from "@togglemaster/shared";
+import {
+  createKeyValidator,
+  createLogger,
+  env,
+  loadConfig,
+  Registry,
+  run,
+  type Service,
+} from "@togglemaster/shared";
 import { createAnalyticsApp } from "./app.ts";
 import { createAwsClients } from "./aws.ts";
 import { createConsumer } from "./consumer.ts";
@@ -10,6 +18,8 @@ export async function main(
   const config = loadConfig(
     {
       PORT: env.int(8005, { min: 1, max: 65_535 }),
+      AUTH_SERVICE_URL: env.url(),
+      JWT_SECRET: env.secret(32),
       AWS_SQS_URL: env.url(),
       AWS_DYNAMODB_TABLE: env.string("analytics_events"),
       AWS_DYNAMODB_COUNTERS_TABLE: env.string("analytics_counters"),
@@ -48,6 +58,8 @@ export async function main(
   const app = createAnalyticsApp({
     store,
     health: consumer.health,
+    jwtSecret: config.JWT_SECRET,
+    validateKey: createKeyValidator({ authUrl: config.AUTH_SERVICE_URL }),
     logger,
     metrics,
     corsOrigins: config.CORS_ORIGINS,

@@ -33,6 +33,8 @@ export interface StackOptions {
   /** Emulators run by the caller (who also stops them) instead of in-process ones. */
   aws?: AwsLocal;
   services?: ServiceName[];
+  /** Extra environment per service, e.g. a smaller event buffer. */
+  extraEnv?: Partial<Record<ServiceName, Record<string, string>>>;
 }
 
 export async function startStack({
@@ -41,6 +43,7 @@ export async function startStack({
   redisUrl = TEST_REDIS_URL,
   databaseUrls,
   aws: givenAws,
+  extraEnv = {},
   services = ["auth", "flag", "targeting", "evaluation", "analytics"],
 }: StackOptions = {}) {
   const databases: TestDatabase[] = [];
@@ -80,14 +83,14 @@ export async function startStack({
       TARGETING_SERVICE_URL: url("targeting"),
       SERVICE_API_KEY: serviceKey,
     }),
-    analytics: () => ({ ...common, ...awsEnv }),
+    analytics: () => ({ ...common, ...awsEnv, AUTH_SERVICE_URL: url("auth") }),
   };
   const ports: Partial<Record<ServiceName, string>> = {};
   const url = (service: ServiceName) =>
     running[service]?.url ?? `http://127.0.0.1:${ports[service] ?? 1}`;
 
   const start = async (service: ServiceName) => {
-    const env = envs[service]();
+    const env = { ...envs[service](), ...extraEnv[service] };
     if (ports[service]) env.PORT = ports[service];
     running[service] = await startService(service, runtime, env, { timeoutMs: 30_000 });
     ports[service] = new URL(running[service].url).port;

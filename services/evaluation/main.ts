@@ -134,6 +134,8 @@ export async function main(source: Record<string, string | undefined> = process.
       AWS_SQS_URL: env.optionalUrl(),
       AWS_REGION: env.string("us-east-1"),
       AWS_ENDPOINT_URL: env.optionalUrl(),
+      AWS_ENDPOINT_URL_SQS: env.optionalUrl(),
+      EVENT_BUFFER_CAPACITY: env.int(100_000, { min: 10, max: 10_000_000 }),
       LOG_LEVEL: env.oneOf(["debug", "info", "warn", "error"], "info"),
       CORS_ORIGINS: env.list(),
     },
@@ -147,10 +149,15 @@ export async function main(source: Record<string, string | undefined> = process.
           queueUrl: config.AWS_SQS_URL,
           sqs: new SQSClient({
             region: config.AWS_REGION,
-            endpoint: config.AWS_ENDPOINT_URL,
+            endpoint: config.AWS_ENDPOINT_URL_SQS ?? config.AWS_ENDPOINT_URL,
             // Few, short attempts: the publisher retries on its own, evaluation never waits.
+            // Without throwOnRequestTimeout the SDK only warns when requestTimeout passes.
             maxAttempts: 2,
-            requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+            requestHandler: {
+              connectionTimeout: 1_000,
+              requestTimeout: 3_000,
+              throwOnRequestTimeout: true,
+            },
           }),
         };
   return createEvaluationService({
@@ -162,6 +169,7 @@ export async function main(source: Record<string, string | undefined> = process.
     jwtSecret: config.JWT_SECRET,
     redisUrl: config.REDIS_URL,
     queue,
+    eventOptions: { capacity: config.EVENT_BUFFER_CAPACITY },
     logger,
     corsOrigins: config.CORS_ORIGINS,
   });

@@ -31,13 +31,15 @@ export const FLAGS = {
 export interface FaultStackOptions {
   /** The auth, flag and targeting databases on a cluster of the test's own. */
   ownPostgres?: boolean;
+  /** Evaluation's event buffer: small, so an outage overflows it. */
+  eventBuffer?: number;
 }
 
 export type FaultStack = Awaited<ReturnType<typeof startFaultStack>>;
 
 export async function startFaultStack(
   cleanup: Cleanup,
-  { ownPostgres = false }: FaultStackOptions = {},
+  { ownPostgres = false, eventBuffer }: FaultStackOptions = {},
 ) {
   const redis = await startRedisServer();
   cleanup.add(() => redis.stop());
@@ -50,7 +52,15 @@ export async function startFaultStack(
     flag: await postgres.createDatabase("tm_flag"),
     targeting: await postgres.createDatabase("tm_targeting"),
   };
-  const stack = await startStack({ redisUrl: redis.url, aws: emulators.aws, databaseUrls });
+  const stack = await startStack({
+    redisUrl: redis.url,
+    aws: emulators.aws,
+    databaseUrls,
+    extraEnv:
+      eventBuffer === undefined
+        ? {}
+        : { evaluation: { EVENT_BUFFER_CAPACITY: String(eventBuffer) } },
+  });
   cleanup.add(() => stack.stop());
   // Runs before the services stop: a test failing mid-outage must not slow their shutdown.
   cleanup.add(() => {
@@ -191,10 +201,13 @@ export function expectAlwaysAnswered(load: LoadCounts) {
 /**
  * Every evaluation's event was either sent or counted as dropped, and every event sent is
  * in the table (some maybe twice: delivery is at least once), none in the dead-letter queue.
+ * A send that timed out may still have reached SQS, so an event counted as dropped can
+ * arrive after all: the table holds at least every sent event and at most every event.
  */
 export function expectEveryEventAccountedFor(events: EventTally) {
   expect(events.sent + events.dropped).toBe(events.evaluations);
-  expect(events.distinct).toBe(events.sent);
+  expect(events.distinct).toBeGreaterThanOrEqual(events.sent);
+  expect(events.distinct).toBeLessThanOrEqual(events.evaluations);
   expect(events.deadLettered).toBe(0);
 }
 

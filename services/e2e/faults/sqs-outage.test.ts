@@ -20,7 +20,8 @@ const cleanup = new Cleanup();
 let fault: FaultStack;
 
 beforeAll(async () => {
-  fault = await startFaultStack(cleanup);
+  // ~400 evaluations a second for the whole outage overflow a 500-event buffer.
+  fault = await startFaultStack(cleanup, { eventBuffer: 500 });
 }, 120_000);
 
 afterAll(() => cleanup.run(), 60_000);
@@ -36,8 +37,12 @@ test("SQS frozen and thawed: all 200s, every event sent or counted as dropped", 
     );
     fault.emulators.sqs.thaw();
   });
-  // The outage was felt: events piled up in evaluation instead of reaching the queue.
+  // The outage was felt: events piled up in evaluation instead of reaching the queue,
+  // and the buffer overflowed, so some were dropped (and counted).
   expect(bufferedDuringOutage).toBeGreaterThan(0);
+  expect(
+    await metricValue(fault.stack.url("evaluation"), "evaluation_events_dropped_total"),
+  ).toBeGreaterThan(0);
 
   const events = await fault.settle(load);
   report("sqs-outage", load, events);

@@ -286,3 +286,9 @@ test("CORS opens to configured origins only", async () => {
   expect(other.headers.get("access-control-allow-origin")).toBeNull();
   await open.stop();
 });
+
+test("a body over the limit is refused with 413 before it is parsed", async () => {
+  const { status, body } = await post("/admin/keys", JSON.stringify({ name: "x".repeat(70_000) }));
+  expect(status).toBe(413);
+  expect(body.code).toBe("PAYLOAD_TOO_LARGE");
+});

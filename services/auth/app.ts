@@ -3,6 +3,7 @@ import {
   credentialOf,
   HttpError,
   type Logger,
+  noContent,
   platform,
   type ReadinessChecks,
   type Registry,
@@ -118,7 +119,7 @@ export function createAuthApp(options: AuthAppOptions) {
         if (!(await store.revoke(params.id)))
           throw new HttpError(404, "Chave não encontrada", "KEY_NOT_FOUND");
         logger.info("api key revoked", { key_id: params.id });
-        set.status = 204;
+        return noContent(set);
       },
       {
         params: t.Object({

@@ -4,6 +4,7 @@ import {
   flagNameSchema,
   isEnabledSchema as isEnabled,
   isUniqueViolation,
+  noContent,
   notFound,
   type PublishChange,
 } from "@togglemaster/shared";
@@ -84,7 +85,7 @@ export function flagRoutes(store: FlagStore, publish: PublishChange) {
       async ({ params, set }) => {
         if (!(await store.remove(params.name))) throw flagNotFound();
         publish({ kind: "flag", name: params.name, action: "deleted" });
-        set.status = 204;
+        return noContent(set);
       },
       { params, detail: { summary: "Delete a flag" } },
     );

@@ -83,5 +83,19 @@ export async function migrate(pool: pg.Pool, service: string, migrations: Migrat
   }
 }
 
+/** SQL that keeps `updated_at` current on every update of `table`, whoever writes it. */
+export const updatedAtTrigger = (table: string) => `
+CREATE OR REPLACE FUNCTION touch_updated_at() RETURNS trigger AS $$
+BEGIN
+  NEW.updated_at := now();
+  RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+
+DROP TRIGGER IF EXISTS ${table}_touch_updated_at ON ${table};
+CREATE TRIGGER ${table}_touch_updated_at BEFORE UPDATE ON ${table}
+  FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+`;
+
 /** Readiness probe for a pool. */
 export const pingDatabase = (pool: pg.Pool) => () => pool.query("SELECT 1");

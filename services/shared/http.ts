@@ -54,11 +54,14 @@ const states = new WeakMap<Request, RequestState>();
 /** The request id of an in-flight request, to pass on in `x-request-id` downstream. */
 export const requestIdOf = (request: Request): string => states.get(request)?.id ?? "";
 
-export const jsonError = (status: number, error: string, code: string, headers = {}) =>
-  new Response(JSON.stringify({ error, code }), {
-    status,
-    headers: { "content-type": "application/json", ...SECURITY_HEADERS, ...headers },
-  });
+/**
+ * A 204 with no body. Returned as a Response because Deno refuses the empty body Elysia
+ * would otherwise attach; `set.status` keeps the access log and metrics right.
+ */
+export function noContent(set: { status?: number | string }): Response {
+  set.status = 204;
+  return new Response(null, { status: 204 });
+}
 
 /**
  * What every service shares at its edge: request ids, one JSON log line and metrics per
@@ -161,10 +164,17 @@ export function platform({
       return body;
     })
     .onError({ as: "global" }, ({ code, error, set, request }) => {
-      if (error instanceof HttpError) {
-        set.status = error.status;
-        Object.assign(set.headers, error.headers);
-        return error.body;
+      // Elysia wraps what the body parser throws; the cause is the real answer.
+      const known =
+        error instanceof HttpError
+          ? error
+          : code === "PARSE" && error.cause instanceof HttpError
+            ? error.cause
+            : undefined;
+      if (known !== undefined) {
+        set.status = known.status;
+        Object.assign(set.headers, known.headers);
+        return known.body;
       }
       switch (code) {
         case "VALIDATION":

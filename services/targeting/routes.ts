@@ -5,6 +5,7 @@ import {
   flagNameSchema,
   isEnabledSchema,
   isUniqueViolation,
+  noContent,
   notFound,
   type PublishChange,
   type Rule,
@@ -99,7 +100,7 @@ export function ruleRoutes(store: RuleStore, publish: PublishChange) {
       async ({ params, set }) => {
         if (!(await store.remove(params.flag_name))) throw ruleNotFound();
         publish({ kind: "rule", name: params.flag_name, action: "deleted" });
-        set.status = 204;
+        return noContent(set);
       },
       { params, detail: { summary: "Delete the targeting rule of a flag" } },
     );

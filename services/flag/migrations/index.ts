@@ -1,4 +1,6 @@
-import type { Migration } from "@togglemaster/shared";
+import { type Migration, updatedAtTrigger } from "@togglemaster/shared";
 import flags from "./001_flags.sql" with { type: "text" };
 
-export const migrations: Migration[] = [{ version: 1, name: "flags", sql: flags }];
+export const migrations: Migration[] = [
+  { version: 1, name: "flags", sql: `${flags}${updatedAtTrigger("flags")}` },
+];

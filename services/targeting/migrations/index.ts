@@ -1,6 +1,10 @@
-import type { Migration } from "@togglemaster/shared";
+import { type Migration, updatedAtTrigger } from "@togglemaster/shared";
 import targetingRules from "./001_targeting_rules.sql" with { type: "text" };
 
 export const migrations: Migration[] = [
-  { version: 1, name: "targeting_rules", sql: targetingRules },
+  {
+    version: 1,
+    name: "targeting_rules",
+    sql: `${targetingRules}${updatedAtTrigger("targeting_rules")}`,
+  },
 ];

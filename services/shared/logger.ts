@@ -63,15 +63,23 @@ export function createLogger({
     return lastIso;
   };
 
+  // The fixed part of each line is cached per level and message; only the fields are
+  // serialised per call (this runs once per request).
+  const heads = new Map<string, string>();
+  const headOf = (lineLevel: LogLevel, message: string) => {
+    const key = `${lineLevel} ${message}`;
+    let head = heads.get(key);
+    if (head === undefined) {
+      head = `,"level":"${lineLevel}","service":${JSON.stringify(service)},"message":${JSON.stringify(message)}`;
+      if (heads.size < 1_000) heads.set(key, head);
+    }
+    return head;
+  };
+
   const log = (lineLevel: LogLevel, message: string, fields?: LogFields) => {
     if (RANK[lineLevel] < threshold) return;
-    const line = JSON.stringify({
-      time: now(),
-      level: lineLevel,
-      service,
-      message,
-      ...fields,
-    });
+    const rest = fields === undefined ? "}" : `,${JSON.stringify(fields).slice(1)}`;
+    const line = `{"time":"${now()}"${headOf(lineLevel, message)}${rest === ",}" ? "}" : rest}`;
     buffer += `${scrub(line)}\n`;
     if (buffer.length > 64 * 1024) flush();
     else timer ??= setTimeout(flush, 20);

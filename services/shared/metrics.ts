@@ -21,8 +21,8 @@ export class Counter implements Metric {
     readonly help: string,
   ) {}
 
-  inc(labels: Labels = {}, by = 1): void {
-    const key = labelKey(labels);
+  inc(labels?: Labels, by = 1): void {
+    const key = labels === undefined ? "" : labelKey(labels);
     this.values.set(key, (this.values.get(key) ?? 0) + by);
   }
 

@@ -44,6 +44,12 @@ function parseWrk(output: string): WrkResult {
   };
 }
 
+/** CPU seconds a process has used so far (user + system), from /proc. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await Bun.file(`/proc/${pid}/stat`).text()).split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 async function wrk(url: string): Promise<WrkResult> {
   const run = Bun.spawn(
     [
@@ -77,7 +83,12 @@ const BARE_SERVER = `Bun.serve({ port: Number(process.env.PORT), fetch: () => Re
 
 async function main() {
   if (Bun.which("wrk") === null) throw new Error("wrk is not installed (apt-get install wrk)");
-  const stack = await startStack({ services: ["auth", "flag", "targeting", "evaluation"] });
+  // BENCH_EVENTS=off measures evaluation without sending its events to SQS.
+  const events = process.env.BENCH_EVENTS !== "off";
+  const stack = await startStack({
+    services: ["auth", "flag", "targeting", "evaluation"],
+    extraEnv: events ? {} : { evaluation: { AWS_SQS_URL: "" } },
+  });
   try {
     const { key } = await stack.createKey("bench");
     const headers = { authorization: `Bearer ${key}` };
@@ -107,21 +118,26 @@ async function main() {
     await pin(evaluation.pid);
 
     const baseline = await wrk(bare.url);
+    const cpuBefore = await cpuSeconds(evaluation.pid);
     const evaluate = await wrk(evaluateUrl);
+    const cpuPerRequest =
+      ((await cpuSeconds(evaluation.pid)) - cpuBefore) / (evaluate.requestsPerSecond * SECONDS);
     await bare.stop();
 
     const row = (name: string, result: WrkResult) =>
       `${name.padEnd(28)} ${result.requestsPerSecond.toFixed(0).padStart(9)} ${result.p50.toFixed(2).padStart(8)} ${result.p90.toFixed(2).padStart(8)} ${result.p99.toFixed(2).padStart(8)} ${String(result.errors).padStart(7)}`;
     console.log(
-      `\n${SECONDS} s per run, ${CONNECTIONS} connections, server on core ${SERVER_CORE}, wrk on core ${LOAD_CORE} (runtime: ${stack.runtime})`,
+      `\n${SECONDS} s per run, ${CONNECTIONS} connections, server on core ${SERVER_CORE}, wrk on core ${LOAD_CORE} (runtime: ${stack.runtime}, events ${events ? "sent to SQS" : "off"})`,
     );
     console.log(
       `${"server".padEnd(28)} ${"req/s".padStart(9)} ${"p50 ms".padStart(8)} ${"p90 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"errors".padStart(7)}`,
     );
     console.log(row("bare Bun.serve (constant)", baseline));
     console.log(row("GET /evaluate (cache warm)", evaluate));
+    const share = (evaluate.requestsPerSecond / baseline.requestsPerSecond) * 100;
+    console.log(`\n/evaluate serves ${share.toFixed(0)} % of the bare server's throughput.`);
     console.log(
-      `\n/evaluate serves ${((evaluate.requestsPerSecond / baseline.requestsPerSecond) * 100).toFixed(0)} % of the bare server's throughput.`,
+      `evaluation used ${(cpuPerRequest * 1e6).toFixed(1)} µs of CPU per request: ${(1 / cpuPerRequest).toFixed(0)} requests per CPU-second.`,
     );
   } finally {
     await stack.stop();

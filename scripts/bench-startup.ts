@@ -86,14 +86,6 @@ async function createApiKey(authUrl: string): Promise<string> {
   return ((await response.json()) as { key: string }).key;
 }
 
-/**
- * The emulator's queue URL has a host ending in an IPv4 address (`sqs.<region>.127.0.0.1`),
- * which the services' URL validation rejects; the endpoint serves the same queue by path.
- */
-function reachableQueueUrl(sqsEndpoint: string, queueUrl: string): string {
-  return `${sqsEndpoint}${queueUrl.slice(queueUrl.indexOf("/", "http://".length))}`;
-}
-
 function formatTable(measurements: Measurement[]): string {
   const columns = ["service", "median", "min", "max", "idle RSS", "anon", "file", "verdict"];
   const rows = measurements.map(({ service, startupMs, rssMiB, anonymousMiB, fileMiB }) => {
@@ -159,7 +151,7 @@ async function main() {
       AWS_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      AWS_SQS_URL: reachableQueueUrl(aws.sqsEndpoint, aws.queueUrl),
+      AWS_SQS_URL: aws.queueUrl,
     };
     await bench("evaluation", {
       ...awsEnv,
@@ -173,6 +165,8 @@ async function main() {
     });
     await bench("analytics", {
       ...awsEnv,
+      AUTH_SERVICE_URL: auth.url,
+      JWT_SECRET,
       AWS_ENDPOINT_URL_SQS: aws.sqsEndpoint,
       AWS_ENDPOINT_URL_DYNAMODB: aws.dynamoEndpoint,
       AWS_DYNAMODB_TABLE: aws.eventsTable,

@@ -185,7 +185,7 @@ describe("the five services on Deno, from the same source", () => {
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       // The emulator's queue URL has a host (sqs.<region>.127.0.0.1) that the services' URL
       // check rejects; its endpoint serves the same queue by path.
-      AWS_SQS_URL: `${aws.sqsEndpoint}${aws.queueUrl.slice(aws.queueUrl.indexOf("/", "http://".length))}`,
+      AWS_SQS_URL: aws.queueUrl,
     };
     await Promise.all([
       start("evaluation", {

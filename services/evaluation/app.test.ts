@@ -109,6 +109,44 @@ describe("GET /evaluate", () => {
   });
 });
 
+describe("the direct route keeps the platform's contract", () => {
+  test("headers, request id, error shape, metrics and the access log line", async () => {
+    const ok = await fetch(`${service.url}/evaluate?user_id=u&flag_name=static-flag`, {
+      headers: { "x-request-id": "direct-1" },
+    });
+    expect(ok.headers.get("content-type")).toBe("application/json");
+    expect(ok.headers.get("x-request-id")).toBe("direct-1");
+    expect(ok.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(ok.headers.get("access-control-allow-origin")).toBeNull();
+    const bad = await fetch(`${service.url}/evaluate`);
+    expect(bad.headers.get("x-request-id")).toBeTruthy();
+    expect(await bad.json()).toEqual({
+      error: "user_id e flag_name são obrigatórios",
+      code: "MISSING_PARAMETERS",
+    });
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /http_requests_total\{method="GET",route="\/evaluate",status="400"\} \d+/,
+    );
+  });
+
+  test("the Elysia route answers the same where Bun's routes are not used", async () => {
+    const viaFetch = await service.app.fetch(
+      new Request("http://localhost/evaluate?user_id=user-123&flag_name=enable-new-dashboard"),
+    );
+    expect(viaFetch.status).toBe(200);
+    expect(viaFetch.headers.get("content-type")).toBe("application/json");
+    expect(await viaFetch.json()).toEqual({
+      flag_name: "enable-new-dashboard",
+      user_id: "user-123",
+      result: true,
+    });
+    const bad = await service.app.fetch(new Request("http://localhost/evaluate?user_id=u"));
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).code).toBe("MISSING_PARAMETERS");
+  });
+});
+
 describe("cache", () => {
   test("100 concurrent cold requests cost one flag and one rule lookup", async () => {
     await stack.createFlag("burst-flag");

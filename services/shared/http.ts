@@ -63,6 +63,69 @@ export function noContent(set: { status?: number | string }): Response {
   return new Response(null, { status: 204 });
 }
 
+interface Edge {
+  /** Counts, times and logs one finished request. */
+  record(
+    requestId: string | undefined,
+    method: string,
+    path: string,
+    route: string,
+    status: number,
+    startedAt: number | undefined,
+  ): void;
+}
+
+const edges = new WeakMap<Registry, Edge>();
+
+/** The request metrics and access log of a service: one per registry, shared by all routes. */
+function edgeOf(metrics: Registry, logger: Logger): Edge {
+  const existing = edges.get(metrics);
+  if (existing !== undefined) return existing;
+  const requests = metrics.counter("http_requests_total", "HTTP requests by route and status");
+  const latency = metrics.histogram(
+    "http_request_duration_seconds",
+    "HTTP request latency by route and status",
+  );
+  // Metric series per route, method and status, resolved once: label formatting is costly.
+  const series = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
+  const seriesFor = (route: string, method: string, status: number) => {
+    const key = `${method} ${status} ${route}`;
+    let found = series.get(key);
+    if (found === undefined) {
+      const labels = { route, method, status };
+      found = { count: requests.series(labels), observe: latency.labelled(labels) };
+      series.set(key, found);
+    }
+    return found;
+  };
+  const edge: Edge = {
+    record(requestId, method, path, route, status, startedAt) {
+      const seconds = startedAt === undefined ? 0 : (performance.now() - startedAt) / 1000;
+      const { count, observe } = seriesFor(route, method, status);
+      count();
+      observe(seconds);
+      logger.info("request", {
+        request_id: requestId,
+        method,
+        path,
+        route,
+        status,
+        duration_ms: Math.round(seconds * 100_000) / 100,
+      });
+    },
+  };
+  edges.set(metrics, edge);
+  return edge;
+}
+
+const requestIdFrom = (request: Request) => {
+  const incoming = request.headers.get("x-request-id");
+  return incoming !== null && REQUEST_ID.test(incoming) ? incoming : nextRequestId();
+};
+
+const allowsOrigin = (allowed: Set<string>, origin: string | null): origin is string =>
+  origin !== null && (allowed.has(origin) || allowed.has("*"));
+
 /**
  * What every service shares at its edge: request ids, one JSON log line and metrics per
  * request, JSON bodies whatever the content type (the original's clients often omit it),
@@ -78,25 +141,8 @@ export function platform({
   corsOrigins = [],
   bodyLimit = 64 * 1024,
 }: PlatformOptions) {
-  const requests = metrics.counter("http_requests_total", "HTTP requests by route and status");
-  const latency = metrics.histogram(
-    "http_request_duration_seconds",
-    "HTTP request latency by route and status",
-  );
+  const edge = edgeOf(metrics, logger);
   const allowedOrigins = new Set(corsOrigins);
-
-  // Metric series per route, method and status, resolved once: label formatting is costly.
-  const series = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
-  const seriesFor = (route: string, method: string, status: number) => {
-    const key = `${method} ${status} ${route}`;
-    let found = series.get(key);
-    if (found === undefined) {
-      const labels = { route, method, status };
-      found = { count: requests.series(labels), observe: latency.labelled(labels) };
-      series.set(key, found);
-    }
-    return found;
-  };
 
   const readiness = new Elysia({ name: `readiness:${service}` }).get(
     "/health/ready",
@@ -122,12 +168,11 @@ export function platform({
     )
     .headers(SECURITY_HEADERS)
     .onRequest(({ request, set }) => {
-      const incoming = request.headers.get("x-request-id");
-      const id = incoming !== null && REQUEST_ID.test(incoming) ? incoming : nextRequestId();
+      const id = requestIdFrom(request);
       states.set(request, { id, startedAt: performance.now() });
       set.headers["x-request-id"] = id;
       const origin = request.headers.get("origin");
-      const allowed = origin !== null && (allowedOrigins.has(origin) || allowedOrigins.has("*"));
+      const allowed = allowsOrigin(allowedOrigins, origin);
       if (allowed)
         Object.assign(set.headers, { "access-control-allow-origin": origin, vary: "Origin" });
       if (request.method === "OPTIONS")
@@ -208,19 +253,7 @@ export function platform({
     .onAfterResponse({ as: "global" }, ({ request, route, set, path }) => {
       const state = states.get(request);
       const status = typeof set.status === "number" ? set.status : 200;
-      const seconds = state === undefined ? 0 : (performance.now() - state.startedAt) / 1000;
-      const matched = route || "unmatched";
-      const { count, observe } = seriesFor(matched, request.method, status);
-      count();
-      observe(seconds);
-      logger.info("request", {
-        request_id: state?.id,
-        method: request.method,
-        path,
-        route: matched,
-        status,
-        duration_ms: Math.round(seconds * 100_000) / 100,
-      });
+      edge.record(state?.id, request.method, path, route || "unmatched", status, state?.startedAt);
     })
     .get("/health", () => ({ status: "ok" }), { detail: { summary: "Liveness (no I/O)" } })
     .use(readinessRoute ? readiness : new Elysia())
@@ -249,4 +282,76 @@ export function runChecks(checks: ReadinessChecks) {
       }
     }),
   );
+}
+
+/** What a direct route answers: a status and the JSON text of its body. */
+export interface DirectAnswer {
+  status: number;
+  json: string;
+}
+
+export type DirectHandler = (
+  request: Request,
+  requestId: string,
+) => DirectAnswer | Promise<DirectAnswer>;
+
+/**
+ * A route served by Bun.serve itself instead of through Elysia, for the one path whose
+ * throughput is the product (/evaluate). It keeps the platform's contract (request id,
+ * security headers, CORS, error shape, metrics and the access log line) without Elysia's
+ * per-request machinery. Runtimes without native routes use the Elysia route instead.
+ */
+export function directRoute(
+  {
+    logger,
+    metrics,
+    corsOrigins = [],
+  }: Pick<PlatformOptions, "logger" | "metrics" | "corsOrigins">,
+  route: string,
+  handler: DirectHandler,
+): (request: Request) => Response | Promise<Response> {
+  const edge = edgeOf(metrics, logger);
+  const allowedOrigins = new Set(corsOrigins);
+
+  const respond = (request: Request, id: string, startedAt: number, answer: DirectAnswer) => {
+    const headers: Record<string, string> = {
+      ...SECURITY_HEADERS,
+      "content-type": "application/json",
+      "x-request-id": id,
+    };
+    const origin = request.headers.get("origin");
+    if (allowsOrigin(allowedOrigins, origin)) {
+      headers["access-control-allow-origin"] = origin;
+      headers.vary = "Origin";
+    }
+    const { url } = request;
+    const pathStart = url.indexOf("/", url.indexOf("//") + 2);
+    const queryStart = url.indexOf("?", pathStart);
+    const path = url.slice(pathStart, queryStart === -1 ? undefined : queryStart);
+    edge.record(id, request.method, path, route, answer.status, startedAt);
+    return new Response(answer.json, { status: answer.status, headers });
+  };
+
+  const failure = (error: unknown, id: string): DirectAnswer => {
+    if (error instanceof HttpError)
+      return { status: error.status, json: JSON.stringify(error.body) };
+    logger.error("unhandled error", { request_id: id, error: describeError(error) });
+    return { status: 500, json: '{"error":"Erro interno do servidor","code":"INTERNAL"}' };
+  };
+
+  return (request) => {
+    const startedAt = performance.now();
+    const id = requestIdFrom(request);
+    let answer: DirectAnswer | Promise<DirectAnswer>;
+    try {
+      answer = handler(request, id);
+    } catch (error) {
+      return respond(request, id, startedAt, failure(error, id));
+    }
+    if (!(answer instanceof Promise)) return respond(request, id, startedAt, answer);
+    return answer.then(
+      (settled) => respond(request, id, startedAt, settled),
+      (error: unknown) => respond(request, id, startedAt, failure(error, id)),
+    );
+  };
 }

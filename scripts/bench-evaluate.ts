@@ -83,11 +83,13 @@ const BARE_SERVER = `Bun.serve({ port: Number(process.env.PORT), fetch: () => Re
 
 async function main() {
   if (Bun.which("wrk") === null) throw new Error("wrk is not installed (apt-get install wrk)");
-  // BENCH_EVENTS=off measures evaluation without sending its events to SQS.
+  // BENCH_EVENTS=off measures evaluation without sending its events to SQS;
+  // BENCH_LOG_LEVEL=warn without its access log.
   const events = process.env.BENCH_EVENTS !== "off";
+  const logLevel = process.env.BENCH_LOG_LEVEL ?? "info";
   const stack = await startStack({
     services: ["auth", "flag", "targeting", "evaluation"],
-    extraEnv: events ? {} : { evaluation: { AWS_SQS_URL: "" } },
+    extraEnv: { evaluation: { LOG_LEVEL: logLevel, ...(events ? {} : { AWS_SQS_URL: "" }) } },
   });
   try {
     const { key } = await stack.createKey("bench");
@@ -127,7 +129,7 @@ async function main() {
     const row = (name: string, result: WrkResult) =>
       `${name.padEnd(28)} ${result.requestsPerSecond.toFixed(0).padStart(9)} ${result.p50.toFixed(2).padStart(8)} ${result.p90.toFixed(2).padStart(8)} ${result.p99.toFixed(2).padStart(8)} ${String(result.errors).padStart(7)}`;
     console.log(
-      `\n${SECONDS} s per run, ${CONNECTIONS} connections, server on core ${SERVER_CORE}, wrk on core ${LOAD_CORE} (runtime: ${stack.runtime}, events ${events ? "sent to SQS" : "off"})`,
+      `\n${SECONDS} s per run, ${CONNECTIONS} connections, server on core ${SERVER_CORE}, wrk on core ${LOAD_CORE} (runtime: ${stack.runtime}, events ${events ? "sent to SQS" : "off"}, log level ${logLevel})`,
     );
     console.log(
       `${"server".padEnd(28)} ${"req/s".padStart(9)} ${"p50 ms".padStart(8)} ${"p90 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"errors".padStart(7)}`,

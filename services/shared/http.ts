@@ -66,7 +66,7 @@ export function noContent(set: { status?: number | string }): Response {
 interface Edge {
   /** Counts, times and logs one finished request. */
   record(
-    requestId: string | undefined,
+    requestId: string,
     method: string,
     path: string,
     route: string,
@@ -104,13 +104,13 @@ function edgeOf(metrics: Registry, logger: Logger): Edge {
       const { count, observe } = seriesFor(route, method, status);
       count();
       observe(seconds);
-      logger.info("request", {
-        request_id: requestId,
+      logger.request({
+        requestId,
         method,
         path,
         route,
         status,
-        duration_ms: Math.round(seconds * 100_000) / 100,
+        durationMs: Math.round(seconds * 100_000) / 100,
       });
     },
   };
@@ -253,7 +253,14 @@ export function platform({
     .onAfterResponse({ as: "global" }, ({ request, route, set, path }) => {
       const state = states.get(request);
       const status = typeof set.status === "number" ? set.status : 200;
-      edge.record(state?.id, request.method, path, route || "unmatched", status, state?.startedAt);
+      edge.record(
+        state?.id ?? "",
+        request.method,
+        path,
+        route || "unmatched",
+        status,
+        state?.startedAt,
+      );
     })
     .get("/health", () => ({ status: "ok" }), { detail: { summary: "Liveness (no I/O)" } })
     .use(readinessRoute ? readiness : new Elysia())

@@ -26,7 +26,20 @@ export interface Logger {
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
+  /** The access log line of one request, at `info`. */
+  request(line: AccessLine): void;
   flush(): void;
+}
+
+export interface AccessLine {
+  /** Word characters, `.`, `:` and `-` only (checked where ids are accepted). */
+  requestId: string;
+  method: string;
+  path: string;
+  /** The route pattern, from code. */
+  route: string;
+  status: number;
+  durationMs: number;
 }
 
 export interface LoggerOptions {
@@ -65,6 +78,12 @@ export function createLogger({
     return lastIso;
   };
 
+  const append = (line: string) => {
+    buffer += `${scrub(line)}\n`;
+    if (buffer.length > 64 * 1024) flush();
+    else timer ??= setTimeout(flush, 20);
+  };
+
   // The fixed part of each line is cached per level and message; only the fields are
   // serialised per call (this runs once per request).
   const heads = new Map<string, string>();
@@ -81,13 +100,20 @@ export function createLogger({
   const log = (lineLevel: LogLevel, message: string, fields?: LogFields) => {
     if (RANK[lineLevel] < threshold) return;
     const rest = fields === undefined ? "}" : `,${JSON.stringify(fields).slice(1)}`;
-    const line = `{"time":"${now()}"${headOf(lineLevel, message)}${rest === ",}" ? "}" : rest}`;
-    buffer += `${scrub(line)}\n`;
-    if (buffer.length > 64 * 1024) flush();
-    else timer ??= setTimeout(flush, 20);
+    append(`{"time":"${now()}"${headOf(lineLevel, message)}${rest === ",}" ? "}" : rest}`);
+  };
+
+  // Access lines are templated: one per request, and JSON.stringify of an object costs more.
+  const accessHead = `,"level":"info","service":${JSON.stringify(service)},"message":"request","request_id":"`;
+  const request = ({ requestId, method, path, route, status, durationMs }: AccessLine) => {
+    if (RANK.info < threshold) return;
+    append(
+      `{"time":"${now()}"${accessHead}${requestId}","method":"${method}","path":${JSON.stringify(path)},"route":${JSON.stringify(route)},"status":${status},"duration_ms":${durationMs}}`,
+    );
   };
 
   return {
+    request,
     debug: (message, fields) => log("debug", message, fields),
     info: (message, fields) => log("info", message, fields),
     warn: (message, fields) => log("warn", message, fields),

@@ -4,7 +4,7 @@
  * PostgreSQL cluster. A few flags are created and warmed; `underLoad` runs a fault while
  * the load generator evaluates them, and `settle` accounts for every evaluation event.
  */
-import { expect } from "bun:test";
+import { afterAll, beforeAll, expect } from "bun:test";
 import { CHANGE_CHANNEL, type ChangeNotice } from "@togglemaster/shared";
 import type { ServiceName } from "../../../scripts/build.ts";
 import { startStack } from "../stack.ts";
@@ -13,7 +13,7 @@ import { type EventTally, metricValue, settleEvents } from "./events.ts";
 import { type Load, type LoadCounts, startLoad } from "./load.ts";
 import { createPostgresCluster } from "./postgres.ts";
 import { startRedisServer } from "./redis.ts";
-import { type Cleanup, eventually } from "./support.ts";
+import { Cleanup, eventually } from "./support.ts";
 
 /** How long each outage lasts: `FAULT_OUTAGE_SECONDS`, 10 by default. */
 export const OUTAGE_MS = outageSeconds(process.env.FAULT_OUTAGE_SECONDS) * 1_000;
@@ -36,6 +36,23 @@ export interface FaultStackOptions {
 }
 
 export type FaultStack = Awaited<ReturnType<typeof startFaultStack>>;
+
+/**
+ * A fault stack for the tests of one file: started before them, torn down after them
+ * (also when one fails mid-outage). Call the returned function to reach it.
+ */
+export function faultStackForFile(options: FaultStackOptions = {}): () => FaultStack {
+  const cleanup = new Cleanup();
+  let stack: FaultStack | undefined;
+  beforeAll(async () => {
+    stack = await startFaultStack(cleanup, options);
+  }, 120_000);
+  afterAll(() => cleanup.run(), 60_000);
+  return () => {
+    if (stack === undefined) throw new Error("the fault stack did not start");
+    return stack;
+  };
+}
 
 export async function startFaultStack(
   cleanup: Cleanup,

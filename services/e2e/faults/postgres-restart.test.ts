@@ -3,31 +3,26 @@
  * down, writes are refused with 503 (never 500) and evaluation keeps deciding warm flags;
  * once it is back, the same processes reconnect by themselves and writes succeed again.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { beforeAll, expect, test } from "bun:test";
 import { MASTER_KEY } from "../stack.ts";
 import {
   expectAlwaysAnswered,
   expectEveryEventAccountedFor,
-  type FaultStack,
   FLAGS,
+  faultStackForFile,
   OUTAGE_MS,
   report,
-  startFaultStack,
 } from "./fault-stack.ts";
-import { Cleanup, eventually } from "./support.ts";
+import { eventually } from "./support.ts";
 
-const cleanup = new Cleanup();
-let fault: FaultStack;
+const fault = faultStackForFile({ ownPostgres: true });
 let token: string;
 
 beforeAll(async () => {
-  fault = await startFaultStack(cleanup, { ownPostgres: true });
-  const issued = await fault.call("auth", "POST", "/token");
+  const issued = await fault().call("auth", "POST", "/token");
   expect(issued.status).toBe(200);
   token = issued.body.token;
-}, 120_000);
-
-afterAll(() => cleanup.run(), 60_000);
+});
 
 const SERVICES = ["auth", "flag", "targeting", "evaluation"] as const;
 const NEW_FLAG = "fault-after-restart";
@@ -38,37 +33,38 @@ const NEW_FLAG = "fault-after-restart";
  */
 const writes = {
   createFlag: () =>
-    fault.call("flag", "POST", "/flags", { name: NEW_FLAG, is_enabled: true }, token),
+    fault().call("flag", "POST", "/flags", { name: NEW_FLAG, is_enabled: true }, token),
   updateFlag: () =>
-    fault.call("flag", "PUT", `/flags/${FLAGS.plain}`, { description: "restarted" }, token),
+    fault().call("flag", "PUT", `/flags/${FLAGS.plain}`, { description: "restarted" }, token),
   createRule: () =>
-    fault.call(
+    fault().call(
       "targeting",
       "POST",
       "/rules",
       { flag_name: NEW_FLAG, rules: { type: "PERCENTAGE", value: 100 } },
       token,
     ),
-  createKey: () => fault.call("auth", "POST", "/admin/keys", { name: "after-restart" }, MASTER_KEY),
+  createKey: () =>
+    fault().call("auth", "POST", "/admin/keys", { name: "after-restart" }, MASTER_KEY),
 };
 
 test("PostgreSQL restarted: writes 503 while down, evaluation all 200s, writes succeed after without restarts", async () => {
   const pids = Object.fromEntries(
-    SERVICES.map((service) => [service, fault.stack.service(service)?.pid]),
+    SERVICES.map((service) => [service, fault().stack.service(service)?.pid]),
   );
   const refused: Record<string, unknown> = {};
   const succeeded: Record<string, boolean> = {};
-  const flagErrorsBefore = await fault.upstreamErrors("flag");
+  const flagErrorsBefore = await fault().upstreamErrors("flag");
 
-  const load = await fault.underLoad(async () => {
-    await fault.postgres?.stop();
+  const load = await fault().underLoad(async () => {
+    await fault().postgres?.stop();
     for (const [name, write] of Object.entries(writes)) {
       const { status, body } = await write();
       refused[name] = { status, code: body?.code };
     }
-    await fault.announceChanges();
+    await fault().announceChanges();
     await Bun.sleep(OUTAGE_MS);
-    await fault.postgres?.start();
+    await fault().postgres?.start();
     // In order: the rule needs the flag. Pools notice the new server by themselves.
     for (const [name, write] of Object.entries(writes))
       succeeded[name] = await eventually(
@@ -91,12 +87,12 @@ test("PostgreSQL restarted: writes 503 while down, evaluation all 200s, writes s
     createRule: true,
     createKey: true,
   });
-  for (const service of SERVICES) expect(fault.stack.service(service)?.pid).toBe(pids[service]);
+  for (const service of SERVICES) expect(fault().stack.service(service)?.pid).toBe(pids[service]);
   // evaluation went to flag-service during the outage, which could not answer.
-  expect(await fault.upstreamErrors("flag")).toBeGreaterThan(flagErrorsBefore);
-  expect(await fault.showsResult(NEW_FLAG, true, 5_000)).toBe(true);
+  expect(await fault().upstreamErrors("flag")).toBeGreaterThan(flagErrorsBefore);
+  expect(await fault().showsResult(NEW_FLAG, true, 5_000)).toBe(true);
 
-  const events = await fault.settle(load);
+  const events = await fault().settle(load);
   report("postgres-restart", load, events);
   expectAlwaysAnswered(load);
   expectEveryEventAccountedFor(events);

@@ -3,28 +3,20 @@
  * back empty: evaluation keeps answering from memory, changes still show within its short
  * fallback lifetime while notices cannot arrive, and notices flow again once it is back.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { CHANGE_CHANNEL } from "@togglemaster/shared";
 import Redis from "ioredis";
 import {
   expectAlwaysAnswered,
   expectEveryEventAccountedFor,
-  type FaultStack,
   FLAGS,
+  faultStackForFile,
   OUTAGE_MS,
   report,
-  startFaultStack,
 } from "./fault-stack.ts";
-import { Cleanup, eventually } from "./support.ts";
+import { eventually } from "./support.ts";
 
-const cleanup = new Cleanup();
-let fault: FaultStack;
-
-beforeAll(async () => {
-  fault = await startFaultStack(cleanup);
-}, 120_000);
-
-afterAll(() => cleanup.run(), 60_000);
+const fault = faultStackForFile();
 
 /**
  * Above the 1 s an entry lives while notices cannot arrive, far below the 15 s after which
@@ -49,26 +41,30 @@ async function nextNotice(redisUrl: string) {
 
 test("Redis down and back: all 200s, changes seen during the outage and notified after it", async () => {
   let changedDuringOutage = false;
-  const load = await fault.underLoad(async () => {
-    await fault.redis.stop();
+  const load = await fault().underLoad(async () => {
+    await fault().redis.stop();
     // Writes do not depend on Redis; their notices are lost, the fallback lifetime shows them.
-    const written = await fault.call("flag", "PUT", `/flags/${FLAGS.plain}`, { is_enabled: false });
+    const written = await fault().call("flag", "PUT", `/flags/${FLAGS.plain}`, {
+      is_enabled: false,
+    });
     expect(written.status).toBe(200);
-    changedDuringOutage = await fault.showsResult(FLAGS.plain, false, CHANGE_VISIBLE_MS);
+    changedDuringOutage = await fault().showsResult(FLAGS.plain, false, CHANGE_VISIBLE_MS);
     await Bun.sleep(OUTAGE_MS);
-    await fault.redis.start();
+    await fault().redis.start();
   });
   expect(changedDuringOutage).toBe(true);
 
   // evaluation subscribes again by itself, and flag-service publishes again by itself.
   expect(
-    await eventually(async () => (await fault.redis.subscribers(CHANGE_CHANNEL)) >= 1, 15_000),
+    await eventually(async () => (await fault().redis.subscribers(CHANGE_CHANNEL)) >= 1, 15_000),
   ).toBe(true);
   // Warm flags are reloaded within a second of the subscription; after that they live 30 s.
   await Bun.sleep(2_000);
-  const notice = await nextNotice(fault.redis.url);
+  const notice = await nextNotice(fault().redis.url);
   try {
-    const written = await fault.call("flag", "PUT", `/flags/${FLAGS.plain}`, { is_enabled: true });
+    const written = await fault().call("flag", "PUT", `/flags/${FLAGS.plain}`, {
+      is_enabled: true,
+    });
     expect(written.status).toBe(200);
     expect(await notice.received).toEqual({
       kind: "flag",
@@ -78,9 +74,9 @@ test("Redis down and back: all 200s, changes seen during the outage and notified
   } finally {
     notice.close();
   }
-  expect(await fault.showsResult(FLAGS.plain, true, CHANGE_VISIBLE_MS)).toBe(true);
+  expect(await fault().showsResult(FLAGS.plain, true, CHANGE_VISIBLE_MS)).toBe(true);
 
-  const events = await fault.settle(load);
+  const events = await fault().settle(load);
   report("redis-outage", load, events);
   expectAlwaysAnswered(load);
   expectEveryEventAccountedFor(events);

@@ -3,25 +3,16 @@
  * the other, while `/evaluate` is under load: evaluation keeps deciding warmed flags from
  * what it last knew, so every request is a 200; once they are back, changes flow again.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import {
   expectAlwaysAnswered,
   expectEveryEventAccountedFor,
-  type FaultStack,
   FLAGS,
+  faultStackForFile,
   report,
-  startFaultStack,
 } from "./fault-stack.ts";
-import { Cleanup } from "./support.ts";
 
-const cleanup = new Cleanup();
-let fault: FaultStack;
-
-beforeAll(async () => {
-  fault = await startFaultStack(cleanup);
-}, 120_000);
-
-afterAll(() => cleanup.run(), 60_000);
+const fault = faultStackForFile();
 
 const SERVICES = ["flag", "targeting", "auth"] as const;
 /** Long enough for evaluation to try, and fail, to reload every flag from the dead service. */
@@ -29,33 +20,34 @@ const DOWN_MS = 1_500;
 
 test("killing and restarting flag, targeting and auth in turn: all 200s, changes seen after", async () => {
   const pids = Object.fromEntries(
-    SERVICES.map((service) => [service, fault.stack.service(service)?.pid]),
+    SERVICES.map((service) => [service, fault().stack.service(service)?.pid]),
   );
   const errorsBefore = {
-    flag: await fault.upstreamErrors("flag"),
-    targeting: await fault.upstreamErrors("targeting"),
+    flag: await fault().upstreamErrors("flag"),
+    targeting: await fault().upstreamErrors("targeting"),
   };
 
-  const load = await fault.underLoad(async () => {
+  const load = await fault().underLoad(async () => {
     for (const service of SERVICES) {
-      await fault.stack.killService(service);
-      await fault.announceChanges();
+      await fault().stack.killService(service);
+      await fault().announceChanges();
       await Bun.sleep(DOWN_MS);
-      await fault.stack.restartService(service);
+      await fault().stack.restartService(service);
     }
   });
 
   // evaluation really went to flag and targeting while each was down, and failed.
-  expect(await fault.upstreamErrors("flag")).toBeGreaterThan(errorsBefore.flag);
-  expect(await fault.upstreamErrors("targeting")).toBeGreaterThan(errorsBefore.targeting);
+  expect(await fault().upstreamErrors("flag")).toBeGreaterThan(errorsBefore.flag);
+  expect(await fault().upstreamErrors("targeting")).toBeGreaterThan(errorsBefore.targeting);
   // New processes, and the platform works through all of them again: the key is checked
   // by the new auth, the change is stored by the new flag and seen by evaluation.
-  for (const service of SERVICES) expect(fault.stack.service(service)?.pid).not.toBe(pids[service]);
-  const updated = await fault.call("flag", "PUT", `/flags/${FLAGS.plain}`, { is_enabled: false });
+  for (const service of SERVICES)
+    expect(fault().stack.service(service)?.pid).not.toBe(pids[service]);
+  const updated = await fault().call("flag", "PUT", `/flags/${FLAGS.plain}`, { is_enabled: false });
   expect(updated.status).toBe(200);
-  expect(await fault.showsResult(FLAGS.plain, false, 5_000)).toBe(true);
+  expect(await fault().showsResult(FLAGS.plain, false, 5_000)).toBe(true);
 
-  const events = await fault.settle(load);
+  const events = await fault().settle(load);
   report("service-restarts", load, events);
   expectAlwaysAnswered(load);
   expectEveryEventAccountedFor(events);

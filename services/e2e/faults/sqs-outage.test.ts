@@ -4,47 +4,38 @@
  * the events it cannot send and sends them once SQS is back. Any event it had to drop is
  * counted in `evaluation_events_dropped_total`; every other one reaches DynamoDB.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { metricValue } from "./events.ts";
 import {
   expectAlwaysAnswered,
   expectEveryEventAccountedFor,
-  type FaultStack,
+  faultStackForFile,
   OUTAGE_MS,
   report,
-  startFaultStack,
 } from "./fault-stack.ts";
-import { Cleanup } from "./support.ts";
 
-const cleanup = new Cleanup();
-let fault: FaultStack;
-
-beforeAll(async () => {
-  // ~400 evaluations a second for the whole outage overflow a 500-event buffer.
-  fault = await startFaultStack(cleanup, { eventBuffer: 500 });
-}, 120_000);
-
-afterAll(() => cleanup.run(), 60_000);
+// ~400 evaluations a second for the whole outage overflow a 500-event buffer.
+const fault = faultStackForFile({ eventBuffer: 500 });
 
 test("SQS frozen and thawed: all 200s, every event sent or counted as dropped", async () => {
   let bufferedDuringOutage = 0;
-  const load = await fault.underLoad(async () => {
-    fault.emulators.sqs.freeze();
+  const load = await fault().underLoad(async () => {
+    fault().emulators.sqs.freeze();
     await Bun.sleep(OUTAGE_MS);
     bufferedDuringOutage = await metricValue(
-      fault.stack.url("evaluation"),
+      fault().stack.url("evaluation"),
       "evaluation_events_buffered",
     );
-    fault.emulators.sqs.thaw();
+    fault().emulators.sqs.thaw();
   });
   // The outage was felt: events piled up in evaluation instead of reaching the queue,
   // and the buffer overflowed, so some were dropped (and counted).
   expect(bufferedDuringOutage).toBeGreaterThan(0);
   expect(
-    await metricValue(fault.stack.url("evaluation"), "evaluation_events_dropped_total"),
+    await metricValue(fault().stack.url("evaluation"), "evaluation_events_dropped_total"),
   ).toBeGreaterThan(0);
 
-  const events = await fault.settle(load);
+  const events = await fault().settle(load);
   report("sqs-outage", load, events);
   expectAlwaysAnswered(load);
   expectEveryEventAccountedFor(events);

@@ -156,6 +156,9 @@ export async function main(source: Record<string, string | undefined> = process.
             // and sending events is most of what a busy evaluation-service does.
             maxAttempts: 2,
             requestHandler: new FetchHttpHandler({ requestTimeout: 3_000 }),
+            // The MD5 echo of every message body guards against corruption that TLS already
+            // rules out, at a tenth of the SDK's cost per call.
+            md5: false,
           }),
         };
   return createEvaluationService({

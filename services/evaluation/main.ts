@@ -17,8 +17,8 @@ import {
   createFlagListCache,
   type FlagCache,
   type FlagCacheOptions,
-  followChanges,
 } from "./cache.ts";
+import { followChanges } from "./changes.ts";
 import { createEventPublisher, discardEvents, type EventPublisherOptions } from "./events.ts";
 import { checkHealth, createTokenSource, createUpstream } from "./upstream.ts";
 

@@ -108,6 +108,20 @@ export async function createTables(endpoint: string, { eventsTable, countersTabl
   dynamo.destroy();
 }
 
+/** Messages still in a queue, visible or in flight. */
+export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    }),
+  );
+  return (
+    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
+}
+
 /** Both emulators, provisioned. */
 export async function startAwsLocal(
   resources: AwsResources = DEFAULT_RESOURCES,
@@ -132,6 +146,26 @@ export async function startAwsLocal(
 }
 
 export type AwsLocal = Awaited<ReturnType<typeof startAwsLocal>>;
+
+/** What evaluation and analytics need in their environment to use the emulators. */
+export function serviceEnvironment(
+  local: Pick<
+    AwsLocal,
+    "queueUrl" | "sqsEndpoint" | "dynamoEndpoint" | "eventsTable" | "countersTable"
+  >,
+): Record<string, string> {
+  return {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_SQS_URL: local.queueUrl,
+    AWS_ENDPOINT_URL: local.sqsEndpoint,
+    AWS_ENDPOINT_URL_SQS: local.sqsEndpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: local.dynamoEndpoint,
+    AWS_DYNAMODB_TABLE: local.eventsTable,
+    AWS_DYNAMODB_COUNTERS_TABLE: local.countersTable,
+  };
+}
 
 // Standalone: `bun scripts/aws-local.ts [sqsPort] [dynamoPort]` serves both until SIGTERM,
 // so a test can stop and restart one without touching the services that use it.

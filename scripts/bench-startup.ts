@@ -16,7 +16,7 @@ import {
   TEST_REDIS_URL,
   type TestDatabase,
 } from "@togglemaster/shared/testing";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startAwsLocal } from "./aws-local.ts";
+import { serviceEnvironment, startAwsLocal } from "./aws-local.ts";
 import { binaryPath, ensureBinaries, SERVICES, type ServiceName } from "./build.ts";
 import { type RunningService, startCommand } from "./runtimes.ts";
 
@@ -147,15 +147,9 @@ async function main() {
       ...dataServiceEnv,
       DATABASE_URL: await database("targeting"),
     });
-    const awsEnv = {
-      AWS_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      AWS_SQS_URL: aws.queueUrl,
-    };
+    const awsEnv = serviceEnvironment(aws);
     await bench("evaluation", {
       ...awsEnv,
-      AWS_ENDPOINT_URL: aws.sqsEndpoint,
       REDIS_URL: TEST_REDIS_URL,
       AUTH_SERVICE_URL: auth.url,
       FLAG_SERVICE_URL: flag.url,
@@ -167,10 +161,6 @@ async function main() {
       ...awsEnv,
       AUTH_SERVICE_URL: auth.url,
       JWT_SECRET,
-      AWS_ENDPOINT_URL_SQS: aws.sqsEndpoint,
-      AWS_ENDPOINT_URL_DYNAMODB: aws.dynamoEndpoint,
-      AWS_DYNAMODB_TABLE: aws.eventsTable,
-      AWS_DYNAMODB_COUNTERS_TABLE: aws.countersTable,
     });
   } finally {
     await Promise.all(kept.map((running) => running.stop().catch(() => running.kill())));

@@ -7,7 +7,7 @@
  * short in-process freshness instead of pub/sub.
  */
 import { join } from "node:path";
-import { startAwsLocal } from "./aws-local.ts";
+import { serviceEnvironment, startAwsLocal } from "./aws-local.ts";
 import { REPO_ROOT, type ServiceName } from "./build.ts";
 import { startEmbeddedPostgres } from "./embedded-postgres.ts";
 import { type RunningService, runtimeFromEnv, startService } from "./runtimes.ts";
@@ -61,16 +61,7 @@ async function aws(): Promise<Record<string, string>> {
   if (env.AWS_SQS_URL) return {};
   const local = await startAwsLocal();
   stops.push(() => local.stop());
-  return {
-    AWS_SQS_URL: local.queueUrl,
-    AWS_ENDPOINT_URL: local.sqsEndpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: local.dynamoEndpoint,
-    AWS_DYNAMODB_TABLE: local.eventsTable,
-    AWS_DYNAMODB_COUNTERS_TABLE: local.countersTable,
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: "local",
-    AWS_SECRET_ACCESS_KEY: "local",
-  };
+  return serviceEnvironment(local);
 }
 
 async function createKey(authUrl: string, masterKey: string, name: string): Promise<string> {

@@ -7,7 +7,7 @@ import {
   TEST_REDIS_URL,
   type TestDatabase,
 } from "@togglemaster/shared/testing";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startAwsLocal } from "./aws-local.ts";
+import { serviceEnvironment, startAwsLocal } from "./aws-local.ts";
 import { entryPoint, SERVICES, type ServiceName } from "./build.ts";
 import {
   type RunningService,
@@ -179,18 +179,10 @@ describe("the five services on Deno, from the same source", () => {
   });
 
   test("evaluation decides and its event reaches analytics through SQS and DynamoDB", async () => {
-    const awsEnv = {
-      AWS_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      // The emulator's queue URL has a host (sqs.<region>.127.0.0.1) that the services' URL
-      // check rejects; its endpoint serves the same queue by path.
-      AWS_SQS_URL: aws.queueUrl,
-    };
+    const awsEnv = serviceEnvironment(aws);
     await Promise.all([
       start("evaluation", {
         ...awsEnv,
-        AWS_ENDPOINT_URL: aws.sqsEndpoint,
         REDIS_URL: TEST_REDIS_URL,
         AUTH_SERVICE_URL: urlOf("auth"),
         FLAG_SERVICE_URL: urlOf("flag"),
@@ -202,10 +194,6 @@ describe("the five services on Deno, from the same source", () => {
         ...awsEnv,
         AUTH_SERVICE_URL: urlOf("auth"),
         JWT_SECRET,
-        AWS_ENDPOINT_URL_SQS: aws.sqsEndpoint,
-        AWS_ENDPOINT_URL_DYNAMODB: aws.dynamoEndpoint,
-        AWS_DYNAMODB_TABLE: aws.eventsTable,
-        AWS_DYNAMODB_COUNTERS_TABLE: aws.countersTable,
       }),
     ]);
 

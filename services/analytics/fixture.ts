@@ -1,9 +1,14 @@
 /** Test support: the analytics consumer and app on the local SQS and DynamoDB emulators. */
 import { type AttributeValue, ScanCommand } from "@aws-sdk/client-dynamodb";
-import { GetQueueAttributesCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
+import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { createKeyValidator, Registry } from "@togglemaster/shared";
 import { listen, memoryLogger } from "@togglemaster/shared/testing";
-import { DEFAULT_RESOURCES, LOCAL_CREDENTIALS, LOCAL_REGION } from "../../scripts/aws-local.ts";
+import {
+  DEFAULT_RESOURCES,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  queueDepth as messagesInQueue,
+} from "../../scripts/aws-local.ts";
 import { createAnalyticsApp } from "./app.ts";
 import { createAwsClients } from "./aws.ts";
 import { chunk } from "./batching.ts";
@@ -148,18 +153,8 @@ export const sendEvents = (
   );
 
 /** Messages still in the queue, visible or in flight. */
-export async function queueDepth(clients: ReturnType<typeof awsClients>, queueUrl: string) {
-  const { Attributes = {} } = await clients.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    }),
-  );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0)
-  );
-}
+export const queueDepth = (clients: ReturnType<typeof awsClients>, queueUrl: string) =>
+  messagesInQueue(clients.sqs, queueUrl);
 
 /** Every stored event item of one flag. */
 export async function itemsOfFlag(clients: ReturnType<typeof awsClients>, flagName: string) {

@@ -8,7 +8,7 @@ import {
   TEST_REDIS_URL,
   type TestDatabase,
 } from "@togglemaster/shared/testing";
-import { type AwsLocal, startAwsLocal } from "../../scripts/aws-local.ts";
+import { type AwsLocal, serviceEnvironment, startAwsLocal } from "../../scripts/aws-local.ts";
 import type { ServiceName } from "../../scripts/build.ts";
 import {
   type RunningService,
@@ -68,7 +68,7 @@ export async function startStack({
     givenAws ?? startAwsLocal(),
   ]);
   const common = { JWT_SECRET, LOG_LEVEL: "info", ...(redis && { REDIS_URL: redisUrl }) };
-  const awsEnv = awsEnvironment(aws);
+  const awsEnv = serviceEnvironment(aws);
   const wanted = (service: ServiceName) => services.includes(service);
 
   const envs: Record<ServiceName, () => Record<string, string>> = {
@@ -155,17 +155,3 @@ export async function startStack({
 }
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
-
-export function awsEnvironment(aws: AwsLocal) {
-  return {
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: "local",
-    AWS_SECRET_ACCESS_KEY: "local",
-    AWS_SQS_URL: aws.queueUrl,
-    AWS_ENDPOINT_URL: aws.sqsEndpoint,
-    AWS_ENDPOINT_URL_SQS: aws.sqsEndpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: aws.dynamoEndpoint,
-    AWS_DYNAMODB_TABLE: aws.eventsTable,
-    AWS_DYNAMODB_COUNTERS_TABLE: aws.countersTable,
-  };
-}

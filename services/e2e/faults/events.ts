@@ -3,8 +3,13 @@
  * left in a queue, and stored in DynamoDB (by scanning the events table).
  */
 import { DynamoDBClient, ScanCommand, type ScanCommandInput } from "@aws-sdk/client-dynamodb";
-import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { type AwsLocal, LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../scripts/aws-local.ts";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import {
+  type AwsLocal,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  queueDepth,
+} from "../../../scripts/aws-local.ts";
 import { eventually } from "./support.ts";
 
 export interface EventTally {
@@ -67,7 +72,7 @@ export async function settleEvents(
           metric("evaluation_events_dropped_total"),
         ]);
         if (buffered > 0 || sent + dropped < evaluations) return false;
-        return (await messagesIn(sqs, aws.queueUrl)) === 0;
+        return (await queueDepth(sqs, aws.queueUrl)) === 0;
       },
       timeoutMs,
       250,
@@ -75,7 +80,7 @@ export async function settleEvents(
     const [sent, dropped, deadLettered, items] = await Promise.all([
       metric("evaluation_events_sent_total"),
       metric("evaluation_events_dropped_total"),
-      messagesIn(sqs, aws.deadLetterQueueUrl),
+      queueDepth(sqs, aws.deadLetterQueueUrl),
       storedEvents(dynamo, aws.eventsTable),
     ]);
     return {
@@ -96,7 +101,7 @@ export async function settleEvents(
 export async function queuedEvents(aws: AwsLocal): Promise<number> {
   const sqs = localSqs(aws);
   try {
-    return await messagesIn(sqs, aws.queueUrl);
+    return await queueDepth(sqs, aws.queueUrl);
   } finally {
     sqs.destroy();
   }
@@ -108,19 +113,6 @@ const localSqs = (aws: AwsLocal) =>
     endpoint: aws.sqsEndpoint,
     credentials: LOCAL_CREDENTIALS,
   });
-
-async function messagesIn(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    }),
-  );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0)
-  );
-}
 
 /** One string per item saying which event it holds: user, flag and time of the evaluation. */
 async function storedEvents(dynamo: DynamoDBClient, table: string): Promise<string[]> {

@@ -8,7 +8,7 @@ import {
   memoryLogger,
   type TestDatabase,
 } from "@togglemaster/shared/testing";
-import { createAuthApp } from "./app.ts";
+import { type AuthAppOptions, createAuthApp } from "./app.ts";
 import { KEY_PATTERN } from "./keys.ts";
 import { migrations } from "./migrations/index.ts";
 import { createKeyStore } from "./store.ts";
@@ -22,11 +22,9 @@ let base: string;
 let app: ReturnType<typeof createAuthApp>;
 const logger = memoryLogger("auth");
 
-beforeAll(async () => {
-  database = await createTestDatabase("auth");
-  pool = createPool(database.url);
-  await migrate(pool, "auth", migrations);
-  app = createAuthApp({
+/** The auth app on the test database; each test changes only what it is about. */
+const authApp = (options: Partial<AuthAppOptions> = {}) =>
+  createAuthApp({
     store: createKeyStore(pool),
     masterKey: MASTER_KEY,
     jwtSecret: JWT_SECRET,
@@ -34,8 +32,15 @@ beforeAll(async () => {
     adminRateLimit: 10_000,
     logger,
     metrics: new Registry(),
-    ready: { database: pingDatabase(pool) },
+    ready: {},
+    ...options,
   });
+
+beforeAll(async () => {
+  database = await createTestDatabase("auth");
+  pool = createPool(database.url);
+  await migrate(pool, "auth", migrations);
+  app = authApp({ ready: { database: pingDatabase(pool) } });
   base = listen(app);
 });
 
@@ -214,16 +219,7 @@ test("never logs a key or the master key", async () => {
 });
 
 test("admin endpoints are rate-limited per client with Retry-After", async () => {
-  const limited = createAuthApp({
-    store: createKeyStore(pool),
-    masterKey: MASTER_KEY,
-    jwtSecret: JWT_SECRET,
-    tokenTtlSeconds: 900,
-    adminRateLimit: 3,
-    logger,
-    metrics: new Registry(),
-    ready: {},
-  });
+  const limited = authApp({ adminRateLimit: 3 });
   const url = listen(limited);
   const statuses: number[] = [];
   for (let i = 0; i < 4; i++)
@@ -263,17 +259,7 @@ test("CORS is closed by default", async () => {
 });
 
 test("CORS opens to configured origins only", async () => {
-  const open = createAuthApp({
-    store: createKeyStore(pool),
-    masterKey: MASTER_KEY,
-    jwtSecret: JWT_SECRET,
-    tokenTtlSeconds: 900,
-    adminRateLimit: 100,
-    corsOrigins: ["https://app.example"],
-    logger,
-    metrics: new Registry(),
-    ready: {},
-  });
+  const open = authApp({ adminRateLimit: 100, corsOrigins: ["https://app.example"] });
   const url = listen(open);
   const allowed = await fetch(`${url}/validate`, {
     method: "OPTIONS",

@@ -1,7 +1,7 @@
 /** Test support: the analytics consumer and app on the local SQS and DynamoDB emulators. */
 import { type AttributeValue, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
-import { createKeyValidator, Registry } from "@togglemaster/shared";
+import { Registry } from "@togglemaster/shared";
 import { listen, memoryLogger } from "@togglemaster/shared/testing";
 import {
   DEFAULT_RESOURCES,
@@ -9,11 +9,10 @@ import {
   LOCAL_REGION,
   queueDepth as messagesInQueue,
 } from "../../scripts/aws-local.ts";
-import { createAnalyticsApp } from "./app.ts";
 import { createAwsClients } from "./aws.ts";
 import { chunk } from "./batching.ts";
-import { type ConsumerOptions, createConsumer } from "./consumer.ts";
-import { createEventStore } from "./store.ts";
+import type { ConsumerOptions } from "./consumer.ts";
+import { createAnalyticsService } from "./main.ts";
 
 export interface AnalyticsFixtureOptions
   extends Partial<
@@ -42,38 +41,25 @@ export async function startAnalytics(options: AnalyticsFixtureOptions) {
   const metrics = new Registry();
   const logger = memoryLogger("analytics");
   const { sqs, dynamo } = awsClients(sqsEndpoint, dynamoEndpoint);
-  const store = createEventStore({
+  const { app, consumer, close } = createAnalyticsService({
+    sqs,
     dynamo,
+    queueUrl,
     eventsTable: DEFAULT_RESOURCES.eventsTable,
     countersTable: DEFAULT_RESOURCES.countersTable,
-    metrics,
-  });
-  const consumer = createConsumer({
-    sqs,
-    queueUrl,
-    store,
-    logger,
-    metrics,
-    flushDelayMs: 50,
-    ...tuning,
-  });
-  const app = createAnalyticsApp({
-    store,
-    health: consumer.health,
+    authUrl: auth.url,
     jwtSecret: auth.jwtSecret,
-    validateKey: createKeyValidator({ authUrl: auth.url }),
     logger,
     metrics,
+    consumer: { flushDelayMs: 50, ...tuning },
     now,
   });
   const url = listen(app);
   if (start) consumer.start();
   let stopping: Promise<void> | undefined;
   const stop = async () => {
-    await consumer.close();
+    await close();
     await app.stop();
-    sqs.destroy();
-    dynamo.destroy();
   };
   return {
     url,

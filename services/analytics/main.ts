@@ -1,7 +1,10 @@
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import {
   createKeyValidator,
   createLogger,
   env,
+  type Logger,
   loadConfig,
   Registry,
   run,
@@ -9,8 +12,51 @@ import {
 } from "@togglemaster/shared";
 import { createAnalyticsApp } from "./app.ts";
 import { createAwsClients } from "./aws.ts";
-import { createConsumer } from "./consumer.ts";
+import { type ConsumerOptions, createConsumer } from "./consumer.ts";
 import { createEventStore } from "./store.ts";
+
+export interface AnalyticsServiceOptions {
+  sqs: SQSClient;
+  dynamo: DynamoDBClient;
+  queueUrl: string;
+  eventsTable: string;
+  countersTable: string;
+  authUrl: string;
+  jwtSecret: string;
+  logger: Logger;
+  metrics: Registry;
+  corsOrigins?: string[];
+  consumer?: Pick<ConsumerOptions, "pollers" | "flushSize" | "flushDelayMs" | "closeTimeoutMs">;
+  now?: () => number;
+}
+
+/** The store, the consumer and the app wired together; the consumer is not started. */
+export function createAnalyticsService(options: AnalyticsServiceOptions) {
+  const { sqs, dynamo, queueUrl, logger, metrics } = options;
+  const store = createEventStore({
+    dynamo,
+    eventsTable: options.eventsTable,
+    countersTable: options.countersTable,
+    metrics,
+  });
+  const consumer = createConsumer({ sqs, queueUrl, store, logger, metrics, ...options.consumer });
+  const app = createAnalyticsApp({
+    store,
+    health: consumer.health,
+    jwtSecret: options.jwtSecret,
+    validateKey: createKeyValidator({ authUrl: options.authUrl }),
+    logger,
+    metrics,
+    corsOrigins: options.corsOrigins,
+    now: options.now,
+  });
+  const close = async () => {
+    await consumer.close();
+    sqs.destroy();
+    dynamo.destroy();
+  };
+  return { app, consumer, close };
+}
 
 export async function main(
   source: Record<string, string | undefined> = process.env,
@@ -35,41 +81,25 @@ export async function main(
     source,
   );
   const logger = createLogger({ service: "analytics", level: config.LOG_LEVEL });
-  const metrics = new Registry();
   const { sqs, dynamo } = createAwsClients({
     region: config.AWS_REGION,
     sqsEndpoint: config.AWS_ENDPOINT_URL_SQS ?? config.AWS_ENDPOINT_URL,
     dynamoEndpoint: config.AWS_ENDPOINT_URL_DYNAMODB ?? config.AWS_ENDPOINT_URL,
   });
-  const store = createEventStore({
+  const { app, consumer, close } = createAnalyticsService({
+    sqs,
     dynamo,
+    queueUrl: config.AWS_SQS_URL,
     eventsTable: config.AWS_DYNAMODB_TABLE,
     countersTable: config.AWS_DYNAMODB_COUNTERS_TABLE,
-    metrics,
-  });
-  const consumer = createConsumer({
-    sqs,
-    queueUrl: config.AWS_SQS_URL,
-    store,
-    logger,
-    metrics,
-    pollers: config.ANALYTICS_POLLERS,
-  });
-  const app = createAnalyticsApp({
-    store,
-    health: consumer.health,
+    authUrl: config.AUTH_SERVICE_URL,
     jwtSecret: config.JWT_SECRET,
-    validateKey: createKeyValidator({ authUrl: config.AUTH_SERVICE_URL }),
     logger,
-    metrics,
+    metrics: new Registry(),
     corsOrigins: config.CORS_ORIGINS,
+    consumer: { pollers: config.ANALYTICS_POLLERS },
   });
   consumer.start();
-  const close = async () => {
-    await consumer.close();
-    sqs.destroy();
-    dynamo.destroy();
-  };
   return { name: "analytics", port: config.PORT, app, logger, close };
 }
 

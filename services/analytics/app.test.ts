@@ -53,20 +53,29 @@ async function analytics(options: Partial<AnalyticsFixtureOptions> = {}) {
 const get = async (base: string, path: string, credential: string | null = key) =>
   json(await fetch(`${base}${path}`, { headers: credential === null ? {} : bearer(credential) }));
 
+/** The three probes' answers, as the SPEC names their states. */
+const PROBE = {
+  started: { status: 200, body: { status: "started" } },
+  notStarted: { status: 500, body: { status: "not-started" } },
+  alive: { status: 200, body: { status: "alive" } },
+  dead: { status: 500, body: { status: "dead" } },
+  ready: { status: 200, body: { status: "ready" } },
+  notReady: { status: 500, body: { status: "not-ready" } },
+};
+
+const probes = async (base: string) => ({
+  startup: await get(base, "/health/startup"),
+  live: await get(base, "/health/live"),
+  ready: await get(base, "/health/ready"),
+});
+
 describe("probes", () => {
   test("are 500 before the consumer starts and 200 as soon as it runs", async () => {
     const fixture = await analytics({ start: false });
-    expect(await get(fixture.url, "/health/startup")).toEqual({
-      status: 500,
-      body: { status: "not-started" },
-    });
-    expect(await get(fixture.url, "/health/live")).toEqual({
-      status: 500,
-      body: { status: "dead" },
-    });
-    expect(await get(fixture.url, "/health/ready")).toEqual({
-      status: 500,
-      body: { status: "not-ready" },
+    expect(await probes(fixture.url)).toEqual({
+      startup: PROBE.notStarted,
+      live: PROBE.dead,
+      ready: PROBE.notReady,
     });
 
     fixture.consumer.start();
@@ -76,17 +85,10 @@ describe("probes", () => {
       async () => (await get(fixture.url, "/health/ready")).status === 200,
       10_000,
     );
-    expect(await get(fixture.url, "/health/ready")).toEqual({
-      status: 200,
-      body: { status: "ready" },
-    });
-    expect(await get(fixture.url, "/health/startup")).toEqual({
-      status: 200,
-      body: { status: "started" },
-    });
-    expect(await get(fixture.url, "/health/live")).toEqual({
-      status: 200,
-      body: { status: "alive" },
+    expect(await probes(fixture.url)).toEqual({
+      startup: PROBE.started,
+      live: PROBE.alive,
+      ready: PROBE.ready,
     });
     expect(await get(fixture.url, "/health")).toEqual({ status: 200, body: { status: "ok" } });
   });
@@ -98,17 +100,10 @@ describe("probes", () => {
       () => fixture.metric("analytics_sqs_receive_failures_total") > 0,
     );
     await waitFor("the DynamoDB check", () => fixture.consumer.health().storeReachable);
-    expect(await get(fixture.url, "/health/ready")).toEqual({
-      status: 500,
-      body: { status: "not-ready" },
-    });
-    expect(await get(fixture.url, "/health/startup")).toEqual({
-      status: 200,
-      body: { status: "started" },
-    });
-    expect(await get(fixture.url, "/health/live")).toEqual({
-      status: 200,
-      body: { status: "alive" },
+    expect(await probes(fixture.url)).toEqual({
+      startup: PROBE.started,
+      live: PROBE.alive,
+      ready: PROBE.notReady,
     });
   });
 
@@ -117,19 +112,13 @@ describe("probes", () => {
     await waitFor("a failed check", () =>
       fixture.logger.lines.some((line) => line.includes("DynamoDB unreachable")),
     );
-    expect(await get(fixture.url, "/health/ready")).toEqual({
-      status: 500,
-      body: { status: "not-ready" },
-    });
+    expect(await get(fixture.url, "/health/ready")).toEqual(PROBE.notReady);
   });
 
   test("live is 500 when the poll loop has not turned for a minute", async () => {
     const fixture = await analytics({ now: () => Date.now() + HEARTBEAT_LIMIT_MS + 5_000 });
     await waitFor("a heartbeat", () => fixture.consumer.health().lastHeartbeat !== undefined);
-    expect(await get(fixture.url, "/health/live")).toEqual({
-      status: 500,
-      body: { status: "dead" },
-    });
+    expect(await get(fixture.url, "/health/live")).toEqual(PROBE.dead);
   });
 });
 

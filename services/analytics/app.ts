@@ -1,13 +1,9 @@
-import {
-  authGuard,
-  describeError,
-  flagNameSchema,
-  type KeyValidator,
-  type Logger,
-  platform,
-  type Registry,
-  serviceUnavailable,
-} from "@togglemaster/shared";
+import { authGuard, type KeyValidator } from "@togglemaster/shared/auth-guard";
+import { serviceUnavailable } from "@togglemaster/shared/errors";
+import { platform } from "@togglemaster/shared/http";
+import { describeError, type Logger } from "@togglemaster/shared/logger";
+import type { Registry } from "@togglemaster/shared/metrics";
+import { flagNameSchema } from "@togglemaster/shared/schemas";
 import { Elysia, t } from "elysia";
 import type { ConsumerHealth } from "./consumer.ts";
 import { HOUR_MS, type HourlyCount, isoHour } from "./events.ts";

@@ -4,7 +4,8 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import { describeError, type Logger, type Registry } from "@togglemaster/shared";
+import { describeError, type Logger } from "@togglemaster/shared/logger";
+import type { Registry } from "@togglemaster/shared/metrics";
 import { backoffMs, chunk, sleep } from "./batching.ts";
 import { countByHour, type EvaluationEvent, type HourlyCount, parseEvent } from "./events.ts";
 import type { EventStore } from "./store.ts";

@@ -1,7 +1,7 @@
 /** Test support: the analytics consumer and app on the local SQS and DynamoDB emulators. */
 import { type AttributeValue, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
-import { Registry } from "@togglemaster/shared";
+import { Registry } from "@togglemaster/shared/metrics";
 import { listen, memoryLogger } from "@togglemaster/shared/testing";
 import {
   DEFAULT_RESOURCES,

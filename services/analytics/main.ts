@@ -1,15 +1,10 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import {
-  createKeyValidator,
-  createLogger,
-  env,
-  type Logger,
-  loadConfig,
-  Registry,
-  run,
-  type Service,
-} from "@togglemaster/shared";
+import { createKeyValidator } from "@togglemaster/shared/auth-guard";
+import { env, loadConfig } from "@togglemaster/shared/config";
+import { createLogger, type Logger } from "@togglemaster/shared/logger";
+import { Registry } from "@togglemaster/shared/metrics";
+import { run, type Service } from "@togglemaster/shared/serve";
 import { createAnalyticsApp } from "./app.ts";
 import { createAwsClients } from "./aws.ts";
 import { type ConsumerOptions, createConsumer } from "./consumer.ts";

@@ -6,7 +6,7 @@ import {
   UpdateItemCommand,
   type WriteRequest,
 } from "@aws-sdk/client-dynamodb";
-import type { Registry } from "@togglemaster/shared";
+import type { Registry } from "@togglemaster/shared/metrics";
 import { backoffMs, chunk, sleep } from "./batching.ts";
 import type { EvaluationEvent, HourlyCount } from "./events.ts";
 

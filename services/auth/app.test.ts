@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createPool, migrate, pingDatabase, Registry } from "@togglemaster/shared";
+import { createPool, migrate, pingDatabase } from "@togglemaster/shared/db";
+import { Registry } from "@togglemaster/shared/metrics";
 import {
   bearer,
   createTestDatabase,

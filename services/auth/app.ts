@@ -1,14 +1,9 @@
 import { jwt } from "@elysiajs/jwt";
-import {
-  credentialOf,
-  HttpError,
-  type Logger,
-  noContent,
-  platform,
-  type ReadinessChecks,
-  type Registry,
-  TOKEN_ISSUER,
-} from "@togglemaster/shared";
+import { credentialOf, TOKEN_ISSUER } from "@togglemaster/shared/auth-guard";
+import { HttpError } from "@togglemaster/shared/errors";
+import { noContent, platform, type ReadinessChecks } from "@togglemaster/shared/http";
+import type { Logger } from "@togglemaster/shared/logger";
+import type { Registry } from "@togglemaster/shared/metrics";
 import { Elysia, t } from "elysia";
 import { generateKey, hashKey, secretsEqual } from "./keys.ts";
 import { createRateLimiter } from "./rate-limit.ts";

@@ -1,4 +1,5 @@
-import { createPool, migrate, pingDatabase, Registry } from "@togglemaster/shared";
+import { createPool, migrate, pingDatabase } from "@togglemaster/shared/db";
+import { Registry } from "@togglemaster/shared/metrics";
 import { createTestDatabase, listen, memoryLogger } from "@togglemaster/shared/testing";
 import { createAuthApp } from "./app.ts";
 import { migrations } from "./migrations/index.ts";

@@ -1,4 +1,4 @@
-import { sha256Hex } from "@togglemaster/shared";
+import { sha256Hex } from "@togglemaster/shared/auth-guard";
 
 /** `tm_key_` + 64 lowercase hex characters: 32 random bytes. */
 export const KEY_PATTERN = /^tm_key_[0-9a-f]{64}$/;

@@ -1,13 +1,8 @@
-import {
-  createLogger,
-  createPool,
-  env,
-  loadConfig,
-  migrate,
-  pingDatabase,
-  Registry,
-  run,
-} from "@togglemaster/shared";
+import { env, loadConfig } from "@togglemaster/shared/config";
+import { createPool, migrate, pingDatabase } from "@togglemaster/shared/db";
+import { createLogger } from "@togglemaster/shared/logger";
+import { Registry } from "@togglemaster/shared/metrics";
+import { run } from "@togglemaster/shared/serve";
 import { createAuthApp } from "./app.ts";
 import { migrations } from "./migrations/index.ts";
 import { createKeyStore } from "./store.ts";

@@ -1,4 +1,4 @@
-import type { Pool } from "@togglemaster/shared";
+import type { Pool } from "@togglemaster/shared/db";
 
 export interface ApiKeySummary {
   id: number;

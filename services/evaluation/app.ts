@@ -1,15 +1,14 @@
+import type { KeyValidator } from "@togglemaster/shared/auth-guard";
+import { badRequest, HttpError } from "@togglemaster/shared/errors";
 import {
-  badRequest,
   type DirectAnswer,
   directRoute,
-  HttpError,
-  type KeyValidator,
-  type Logger,
   platform,
   type ReadinessChecks,
-  type Registry,
   requestIdOf,
-} from "@togglemaster/shared";
+} from "@togglemaster/shared/http";
+import type { Logger } from "@togglemaster/shared/logger";
+import type { Registry } from "@togglemaster/shared/metrics";
 import { Elysia } from "elysia";
 import type { FlagCache, FlagListCache } from "./cache.ts";
 import { type CompiledFlag, MAX_FLAG_NAME, MAX_USER_ID } from "./decide.ts";

@@ -4,7 +4,8 @@
  * up in the step that caused it. (HTTP throughput is measured by scripts/bench-evaluate.ts.)
  */
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { createLogger, Registry } from "@togglemaster/shared";
+import { createLogger } from "@togglemaster/shared/logger";
+import { Registry } from "@togglemaster/shared/metrics";
 import { createEvaluationApp } from "./app.ts";
 import { bucketOf } from "./bucket.ts";
 import { createFlagCache, createFlagListCache } from "./cache.ts";

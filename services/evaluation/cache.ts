@@ -10,7 +10,9 @@
  * waits. When flag or targeting cannot be reached the last known value is served, for up
  * to a day: that is what it is kept for.
  */
-import { describeError, type Logger, type Redis, type Registry } from "@togglemaster/shared";
+import { describeError, type Logger } from "@togglemaster/shared/logger";
+import type { Registry } from "@togglemaster/shared/metrics";
+import type { Redis } from "@togglemaster/shared/redis";
 import { type CompiledFlag, compileFlag, type FlagSnapshot, parseSnapshot } from "./decide.ts";
 
 export interface FlagCacheOptions {

@@ -1,11 +1,6 @@
-import {
-  CHANGE_CHANNEL,
-  type ChangeNotice,
-  describeError,
-  type Logger,
-  parseChangeNotice,
-  type Redis,
-} from "@togglemaster/shared";
+import { CHANGE_CHANNEL, type ChangeNotice, parseChangeNotice } from "@togglemaster/shared/changes";
+import { describeError, type Logger } from "@togglemaster/shared/logger";
+import type { Redis } from "@togglemaster/shared/redis";
 
 export interface ChangeFeedOptions {
   subscriber: Redis;

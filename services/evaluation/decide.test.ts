@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { Rule } from "@togglemaster/shared";
+import type { Rule } from "@togglemaster/shared/rules";
 import { bucketOf } from "./bucket.ts";
 import { compileFlag, decide, FLAG_NAME, parseRule, parseSnapshot } from "./decide.ts";
 

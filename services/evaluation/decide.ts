@@ -3,7 +3,7 @@
  * its targeting rule as flag and targeting serve them) is compiled once when it is cached,
  * so deciding for a user is a branch, a hash or a set lookup.
  */
-import { checkRule, type Rule } from "@togglemaster/shared";
+import { checkRule, type Rule } from "@togglemaster/shared/rules";
 import { bucketOf } from "./bucket.ts";
 
 /** Longest user id accepted (targeting's own bound for listed users). */

@@ -10,7 +10,8 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import { describeError, type Logger, type Registry } from "@togglemaster/shared";
+import { describeError, type Logger } from "@togglemaster/shared/logger";
+import type { Registry } from "@togglemaster/shared/metrics";
 
 export interface EventSink {
   record(userId: string, flagName: string, result: boolean): void;

@@ -2,16 +2,13 @@
  * Test support: real auth, flag and targeting services on throwaway databases, announcing
  * changes on the real Redis, and an evaluation service wired as `main` wires it.
  */
-import {
-  changePublisher,
-  createKeyValidator,
-  createPool,
-  createRedis,
-  type DataServiceOptions,
-  migrate,
-  Registry,
-  type Rule,
-} from "@togglemaster/shared";
+import { createKeyValidator } from "@togglemaster/shared/auth-guard";
+import { changePublisher } from "@togglemaster/shared/changes";
+import type { DataServiceOptions } from "@togglemaster/shared/data-service";
+import { createPool, migrate } from "@togglemaster/shared/db";
+import { Registry } from "@togglemaster/shared/metrics";
+import { createRedis } from "@togglemaster/shared/redis";
+import type { Rule } from "@togglemaster/shared/rules";
 import {
   createTestDatabase,
   listen,

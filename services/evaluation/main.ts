@@ -1,16 +1,11 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { FetchHttpHandler } from "@smithy/fetch-http-handler";
-import {
-  createKeyValidator,
-  createLogger,
-  createRedis,
-  env,
-  type Logger,
-  loadConfig,
-  Registry,
-  run,
-  type Service,
-} from "@togglemaster/shared";
+import { createKeyValidator } from "@togglemaster/shared/auth-guard";
+import { env, loadConfig } from "@togglemaster/shared/config";
+import { createLogger, type Logger } from "@togglemaster/shared/logger";
+import { Registry } from "@togglemaster/shared/metrics";
+import { createRedis } from "@togglemaster/shared/redis";
+import { run, type Service } from "@togglemaster/shared/serve";
 import { createEvaluationApp } from "./app.ts";
 import {
   createFlagCache,

@@ -3,7 +3,8 @@
  * `POST /ofrep/v1/evaluate/flags/{key}` and the bulk `POST /ofrep/v1/evaluate/flags`,
  * with OFREP's own success and error shapes. The decision is the one `/evaluate` makes.
  */
-import { authGuard, type KeyValidator, requestIdOf } from "@togglemaster/shared";
+import { authGuard, type KeyValidator } from "@togglemaster/shared/auth-guard";
+import { requestIdOf } from "@togglemaster/shared/http";
 import { Elysia } from "elysia";
 import { sha1Hex } from "./bucket.ts";
 import type { FlagCache, FlagListCache } from "./cache.ts";

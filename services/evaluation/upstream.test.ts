@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Registry } from "@togglemaster/shared";
+import { Registry } from "@togglemaster/shared/metrics";
 import { startAuthService } from "../auth/fixture.ts";
 import { type DataServices, startDataServices } from "./fixture.ts";
 import { createTokenSource, createUpstream, UpstreamError } from "./upstream.ts";

@@ -3,7 +3,7 @@
  * auth-service with the service's API key. Every call has a timeout; every failure is an
  * `UpstreamError`, never a made-up answer: a rule that cannot be read is not "no rule".
  */
-import type { Registry } from "@togglemaster/shared";
+import type { Registry } from "@togglemaster/shared/metrics";
 import { FLAG_NAME, type FlagSnapshot, parseFlag, parseRule } from "./decide.ts";
 
 export type UpstreamService = "auth" | "flag" | "targeting";

@@ -1,15 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-  CHANGE_CHANNEL,
-  type ChangeNotice,
-  changePublisher,
-  createKeyValidator,
-  createPool,
-  createRedis,
-  migrate,
-  pingDatabase,
-  Registry,
-} from "@togglemaster/shared";
+import { createKeyValidator } from "@togglemaster/shared/auth-guard";
+import { CHANGE_CHANNEL, type ChangeNotice, changePublisher } from "@togglemaster/shared/changes";
+import { createPool, migrate, pingDatabase } from "@togglemaster/shared/db";
+import { Registry } from "@togglemaster/shared/metrics";
+import { createRedis } from "@togglemaster/shared/redis";
 import {
   bearer,
   createTestDatabase,

@@ -1,4 +1,4 @@
-import { type DataServiceOptions, dataServiceApp } from "@togglemaster/shared";
+import { type DataServiceOptions, dataServiceApp } from "@togglemaster/shared/data-service";
 import { flagRoutes } from "./routes.ts";
 import type { FlagStore } from "./store.ts";
 

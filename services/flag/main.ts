@@ -1,4 +1,5 @@
-import { run, wireDataService } from "@togglemaster/shared";
+import { wireDataService } from "@togglemaster/shared/data-service";
+import { run } from "@togglemaster/shared/serve";
 import { createFlagApp } from "./app.ts";
 import { migrations } from "./migrations/index.ts";
 import { createFlagStore } from "./store.ts";

@@ -1,13 +1,8 @@
-import {
-  badRequest,
-  conflict,
-  flagNameSchema,
-  isEnabledSchema as isEnabled,
-  isUniqueViolation,
-  noContent,
-  notFound,
-  type PublishChange,
-} from "@togglemaster/shared";
+import type { PublishChange } from "@togglemaster/shared/changes";
+import { isUniqueViolation } from "@togglemaster/shared/db";
+import { badRequest, conflict, notFound } from "@togglemaster/shared/errors";
+import { noContent } from "@togglemaster/shared/http";
+import { flagNameSchema, isEnabledSchema as isEnabled } from "@togglemaster/shared/schemas";
 import { Elysia, t } from "elysia";
 import type { FlagStore } from "./store.ts";
 

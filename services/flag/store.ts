@@ -1,4 +1,5 @@
-import { type Pool, recordTable, type StoredRecord } from "@togglemaster/shared";
+import type { Pool } from "@togglemaster/shared/db";
+import { recordTable, type StoredRecord } from "@togglemaster/shared/records";
 
 export interface FlagFields extends Record<string, unknown> {
   name: string;

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createKeyValidator, createPool, migrate, Registry } from "@togglemaster/shared";
+import { createKeyValidator } from "@togglemaster/shared/auth-guard";
+import { createPool, migrate } from "@togglemaster/shared/db";
+import { Registry } from "@togglemaster/shared/metrics";
 import {
   bearer,
   createTestDatabase,

@@ -1,4 +1,4 @@
-import { type DataServiceOptions, dataServiceApp } from "@togglemaster/shared";
+import { type DataServiceOptions, dataServiceApp } from "@togglemaster/shared/data-service";
 import { ruleRoutes } from "./routes.ts";
 import type { RuleStore } from "./store.ts";
 

@@ -1,15 +1,9 @@
-import {
-  badRequest,
-  checkRule,
-  conflict,
-  flagNameSchema,
-  isEnabledSchema,
-  isUniqueViolation,
-  noContent,
-  notFound,
-  type PublishChange,
-  type Rule,
-} from "@togglemaster/shared";
+import type { PublishChange } from "@togglemaster/shared/changes";
+import { isUniqueViolation } from "@togglemaster/shared/db";
+import { badRequest, conflict, notFound } from "@togglemaster/shared/errors";
+import { noContent } from "@togglemaster/shared/http";
+import { checkRule, type Rule } from "@togglemaster/shared/rules";
+import { flagNameSchema, isEnabledSchema } from "@togglemaster/shared/schemas";
 import { Elysia, t } from "elysia";
 import type { RuleStore } from "./store.ts";
 

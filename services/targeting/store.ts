@@ -1,4 +1,6 @@
-import { type Pool, type Rule, recordTable, type StoredRecord } from "@togglemaster/shared";
+import type { Pool } from "@togglemaster/shared/db";
+import { recordTable, type StoredRecord } from "@togglemaster/shared/records";
+import type { Rule } from "@togglemaster/shared/rules";
 
 export interface TargetingFields extends Record<string, unknown> {
   flag_name: string;

@@ -5,7 +5,7 @@
  * the load generator evaluates them, and `settle` accounts for every evaluation event.
  */
 import { afterAll, beforeAll, expect } from "bun:test";
-import { CHANGE_CHANNEL, type ChangeNotice } from "@togglemaster/shared";
+import { CHANGE_CHANNEL, type ChangeNotice } from "@togglemaster/shared/changes";
 import type { ServiceName } from "../../../scripts/build.ts";
 import { startStack } from "../stack.ts";
 import { startSeparateEmulators } from "./aws.ts";

@@ -4,7 +4,7 @@
  * fallback lifetime while notices cannot arrive, and notices flow again once it is back.
  */
 import { expect, test } from "bun:test";
-import { CHANGE_CHANNEL } from "@togglemaster/shared";
+import { CHANGE_CHANNEL } from "@togglemaster/shared/changes";
 import Redis from "ioredis";
 import {
   expectAlwaysAnswered,

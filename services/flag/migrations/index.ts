@@ -1,4 +1,4 @@
-import { type Migration, updatedAtTrigger } from "@togglemaster/shared";
+import { type Migration, updatedAtTrigger } from "@togglemaster/shared/db";
 import flags from "./001_flags.sql" with { type: "text" };
 
 export const migrations: Migration[] = [

@@ -1,4 +1,4 @@
-import { type Migration, updatedAtTrigger } from "@togglemaster/shared";
+import { type Migration, updatedAtTrigger } from "@togglemaster/shared/db";
 import targetingRules from "./001_targeting_rules.sql" with { type: "text" };
 
 export const migrations: Migration[] = [

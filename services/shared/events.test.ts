@@ -1,0 +1,197 @@
+import { describe, expect, test } from "bun:test";
+import {
+  decodeMessage,
+  EnvelopeWriter,
+  type EvaluationEvent,
+  isoHour,
+  MAX_MESSAGE_BYTES,
+  parseTimestamp,
+} from "./events.ts";
+
+const T0 = Date.parse("2026-12-02T17:04:05.123Z");
+const event = (overrides: Partial<EvaluationEvent> = {}): EvaluationEvent => ({
+  time: T0,
+  userId: "user-1",
+  flagName: "new-dashboard",
+  result: true,
+  variant: "on",
+  ...overrides,
+});
+
+describe("v2 envelope", () => {
+  test("what the writer writes, the reader reads: events with ids, counts as sent", () => {
+    const writer = new EnvelopeWriter("p1", 7, T0);
+    expect(writer.addEvent(event())).toBe(true);
+    expect(
+      writer.addEvent(event({ time: T0 + 250, userId: "ção 🎉", result: null, variant: "blue" })),
+    ).toBe(true);
+    expect(
+      writer.addCount({
+        flagName: "new-dashboard",
+        hour: "2026-12-02T17:00:00Z",
+        variant: "on",
+        result: true,
+        evaluations: 812,
+      }),
+    ).toBe(true);
+    const decoded = decodeMessage("sqs-message-id", writer.toString());
+    expect(decoded).toEqual({
+      version: 2,
+      producer: "p1",
+      seq: 7,
+      events: [
+        { eventId: "p1:7:0", timestamp: "2026-12-02T17:04:05.123Z", ...event() },
+        {
+          eventId: "p1:7:1",
+          timestamp: "2026-12-02T17:04:05.373Z",
+          ...event({ time: T0 + 250, userId: "ção 🎉", result: null, variant: "blue" }),
+        },
+      ],
+      counts: [
+        {
+          flagName: "new-dashboard",
+          hour: "2026-12-02T17:00:00Z",
+          variant: "on",
+          result: true,
+          evaluations: 812,
+        },
+      ],
+    });
+  });
+
+  test("a message never exceeds its byte budget, counting multi-byte characters", () => {
+    const writer = new EnvelopeWriter("p1", 1, T0, 2_000);
+    let added = 0;
+    while (writer.addEvent(event({ userId: `ç€🎉-${added}` }))) added++;
+    expect(added).toBeGreaterThan(5);
+    const bytes = new TextEncoder().encode(writer.toString()).length;
+    expect(bytes).toBeLessThanOrEqual(2_000);
+    // Nearly full: the next event did not fit, not an early stop.
+    expect(bytes).toBeGreaterThan(2_000 - 80);
+  });
+
+  test("the default budget is one billed SQS request", () => {
+    const writer = new EnvelopeWriter("p1", 1, T0);
+    while (writer.addEvent(event({ userId: "u".repeat(256) })));
+    expect(new TextEncoder().encode(writer.toString()).length).toBeLessThanOrEqual(
+      MAX_MESSAGE_BYTES,
+    );
+  });
+
+  test("characters SQS refuses are written as JSON escapes and read back unchanged", () => {
+    const writer = new EnvelopeWriter("p1", 1, T0);
+    writer.addEvent(event({ userId: "a\uFFFEb\uFFFF" }));
+    const body = writer.toString();
+    expect(body).not.toMatch(/[\uFFFE\uFFFF]/);
+    const decoded = decodeMessage("m", body);
+    expect("events" in decoded && decoded.events[0]?.userId).toBe("a\uFFFEb\uFFFF");
+  });
+
+  test.each([
+    ["an unknown version", { v: 3 }, "unknown envelope version 3"],
+    ["a producer with spaces", { producer: "a b" }, "'producer'"],
+    ["seq 0", { seq: 0 }, "'seq'"],
+    ["a fractional t", { t: 1.5 }, "'t'"],
+    ["events not an array", { events: {} }, "'events'"],
+    ["an event with 4 fields", { events: [[0, "u", "f", true]] }, "events[0]"],
+    [
+      "an event with a user id over 256 characters",
+      { events: [[0, "u".repeat(257), "f", true, "on"]] },
+      "events[0]",
+    ],
+    ["an event with a string result", { events: [[0, "u", "f", "true", "on"]] }, "events[0]"],
+    ["a count of zero", { counts: [["f", "2026-12-02T17:00:00Z", "on", true, 0]] }, "counts[0]"],
+    [
+      "a count with a minute in its hour",
+      { counts: [["f", "2026-12-02T17:05:00Z", "on", true, 1]] },
+      "counts[0]",
+    ],
+  ])("rejects %s", (_, fields, problem) => {
+    const body = JSON.stringify({
+      v: 2,
+      producer: "p1",
+      seq: 1,
+      t: T0,
+      events: [],
+      counts: [],
+      ...fields,
+    });
+    const decoded = decodeMessage("m", body);
+    expect("problem" in decoded && decoded.problem).toContain(problem);
+  });
+});
+
+describe("v1 message", () => {
+  const v1 = (fields: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      user_id: "user-1",
+      flag_name: "new-dashboard",
+      result: true,
+      timestamp: "2026-11-26T09:15:30.250Z",
+      ...fields,
+    });
+
+  test("one event keyed by the MessageId, counted once, timestamp kept as sent", () => {
+    expect(decodeMessage("m-1", v1())).toEqual({
+      version: 1,
+      events: [
+        {
+          eventId: "m-1",
+          time: Date.parse("2026-11-26T09:15:30.250Z"),
+          timestamp: "2026-11-26T09:15:30.250Z",
+          userId: "user-1",
+          flagName: "new-dashboard",
+          result: true,
+          variant: "on",
+        },
+      ],
+      counts: [
+        {
+          flagName: "new-dashboard",
+          hour: "2026-11-26T09:00:00Z",
+          variant: "on",
+          result: true,
+          evaluations: 1,
+        },
+      ],
+    });
+  });
+
+  test.each([
+    ["a body that is not JSON", "not json", "body is not JSON"],
+    ["an array", "[1,2]", "body is not a JSON object"],
+    ["a missing user_id", v1({ user_id: undefined }), "'user_id'"],
+    ["a user_id over 256 characters", v1({ user_id: "u".repeat(257) }), "'user_id'"],
+    ["a flag_name over 100 characters", v1({ flag_name: "f".repeat(101) }), "'flag_name'"],
+    ["a string result", v1({ result: "true" }), "'result'"],
+    ["an epoch timestamp", v1({ timestamp: 1_764_148_530 }), "'timestamp'"],
+    ["an HTTP-date timestamp", v1({ timestamp: "Thu, 26 Nov 2026 09:15:30 GMT" }), "'timestamp'"],
+    ["hour 25", v1({ timestamp: "2026-11-26T25:00:00Z" }), "'timestamp'"],
+  ])("rejects %s", (_, body, problem) => {
+    const decoded = decodeMessage("m-1", body);
+    expect("problem" in decoded && decoded.problem).toContain(problem);
+  });
+});
+
+describe("time", () => {
+  test.each([
+    ["2026-11-26T09:15:30Z", "2026-11-26T09:15:30.000Z"],
+    ["2026-11-26T09:15:30.123456Z", "2026-11-26T09:15:30.123Z"],
+    ["2026-11-26T09:15:30.5", "2026-11-26T09:15:30.500Z"],
+    ["2026-11-26T09:15", "2026-11-26T09:15:00.000Z"],
+    ["2026-11-26T09:15:30+02:00", "2026-11-26T07:15:30.000Z"],
+    ["2026-11-26T09:15:30-0330", "2026-11-26T12:45:30.000Z"],
+  ])("parseTimestamp(%s)", (text, iso) => {
+    expect(new Date(parseTimestamp(text) as number).toISOString()).toBe(iso);
+  });
+
+  test.each([
+    ["2026-11-26T09:00:00.000Z", "2026-11-26T09:00:00Z"],
+    ["2026-11-26T09:16:00.000Z", "2026-11-26T09:00:00Z"],
+    ["2026-11-26T09:59:59.999Z", "2026-11-26T09:00:00Z"],
+    ["2026-11-26T10:00:00.000Z", "2026-11-26T10:00:00Z"],
+    ["2026-12-31T23:47:00.000Z", "2026-12-31T23:00:00Z"],
+  ])("isoHour(%s) is %s", (iso, hour) => {
+    expect(isoHour(Date.parse(iso))).toBe(hour);
+  });
+});

@@ -9,6 +9,7 @@ import {
   ResourceInUseException,
 } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { QUEUE, TABLES, type TableTopology } from "@togglemaster/shared/topology";
 import dynalite from "dynalite";
 import { startFauxqs } from "fauxqs";
 
@@ -23,9 +24,9 @@ export interface AwsResources {
 }
 
 export const DEFAULT_RESOURCES: AwsResources = {
-  queueName: "toggle-analytics-queue",
-  eventsTable: "analytics_events",
-  countersTable: "analytics_counters",
+  queueName: QUEUE.name,
+  eventsTable: TABLES.events.name,
+  countersTable: TABLES.counters.name,
 };
 
 /** Queue URLs come out as `http://sqs.us-east-1.localhost:<port>/…`, which parse as URLs. */
@@ -45,7 +46,7 @@ export async function startDynamoEmulator(port = 0) {
   };
 }
 
-/** The queue with its dead-letter queue (redrive after 3 receives), as the CDK stack builds it. */
+/** The queue with its dead-letter queue, as the CDK stack builds it (from the topology). */
 export async function createQueue(endpoint: string, queueName: string) {
   const sqs = new SQSClient({ region: LOCAL_REGION, endpoint, credentials: LOCAL_CREDENTIALS });
   const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${queueName}-dlq` }));
@@ -56,10 +57,10 @@ export async function createQueue(endpoint: string, queueName: string) {
     new CreateQueueCommand({
       QueueName: queueName,
       Attributes: {
-        VisibilityTimeout: "30",
+        VisibilityTimeout: String(QUEUE.visibilityTimeoutSeconds),
         RedrivePolicy: JSON.stringify({
           deadLetterTargetArn: Attributes?.QueueArn,
-          maxReceiveCount: 3,
+          maxReceiveCount: QUEUE.maxReceiveCount,
         }),
       },
     }),
@@ -68,7 +69,21 @@ export async function createQueue(endpoint: string, queueName: string) {
   return { queueUrl: queue.QueueUrl as string, deadLetterQueueUrl: dlq.QueueUrl as string };
 }
 
-/** The events table (key `event_id`) and the hourly counters table, on-demand. */
+/** A table of the topology under `name`: on-demand, string keys. */
+function createTableCommand(name: string, { partitionKey, sortKey }: TableTopology) {
+  const keys = [partitionKey, ...(sortKey === undefined ? [] : [sortKey])];
+  return new CreateTableCommand({
+    TableName: name,
+    BillingMode: "PAY_PER_REQUEST",
+    KeySchema: keys.map((key, index) => ({
+      AttributeName: key,
+      KeyType: index === 0 ? "HASH" : "RANGE",
+    })),
+    AttributeDefinitions: keys.map((key) => ({ AttributeName: key, AttributeType: "S" })),
+  });
+}
+
+/** The events table and the hourly counters table. */
 export async function createTables(endpoint: string, { eventsTable, countersTable }: AwsResources) {
   const dynamo = new DynamoDBClient({
     region: LOCAL_REGION,
@@ -83,28 +98,8 @@ export async function createTables(endpoint: string, { eventsTable, countersTabl
     }
     await dynamo.send(new DescribeTableCommand({ TableName: command.input.TableName }));
   };
-  await create(
-    new CreateTableCommand({
-      TableName: eventsTable,
-      BillingMode: "PAY_PER_REQUEST",
-      KeySchema: [{ AttributeName: "event_id", KeyType: "HASH" }],
-      AttributeDefinitions: [{ AttributeName: "event_id", AttributeType: "S" }],
-    }),
-  );
-  await create(
-    new CreateTableCommand({
-      TableName: countersTable,
-      BillingMode: "PAY_PER_REQUEST",
-      KeySchema: [
-        { AttributeName: "flag_name", KeyType: "HASH" },
-        { AttributeName: "hour", KeyType: "RANGE" },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: "flag_name", AttributeType: "S" },
-        { AttributeName: "hour", AttributeType: "S" },
-      ],
-    }),
-  );
+  await create(createTableCommand(eventsTable, TABLES.events));
+  await create(createTableCommand(countersTable, TABLES.counters));
   dynamo.destroy();
 }
 

@@ -36,7 +36,10 @@ export type Wiring =
 
 export interface ServiceTopology {
   port: number;
-  /** Path prefixes the public entry point (ingress, `bun dev`'s gateway) routes to it. */
+  /**
+   * Path prefixes the public entry point (ingress, `bun dev`'s gateway) routes to it; "/"
+   * catches every other path (the console and its assets, served by flag-service).
+   */
   routes: readonly string[];
   /** Variables the platform sets, in the order a reader expects them. */
   env: Readonly<Record<string, Wiring>>;
@@ -69,7 +72,7 @@ export const TOPOLOGY: Readonly<Record<ServiceName, ServiceTopology>> = {
     MASTER_KEY: secret("masterKey"),
     JWT_SECRET: secret("jwtSecret"),
   }),
-  flag: service(8002, ["/flags", "/flagd", "/console"], {
+  flag: service(8002, ["/flags", "/flagd", "/"], {
     DATABASE_URL: database,
     AUTH_SERVICE_URL: peer("auth"),
     JWT_SECRET: secret("jwtSecret"),

@@ -3,18 +3,20 @@
  * place and the check has to report it.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { type Check, checks, type Environment } from "./checks.ts";
+import { type Check, checks, type Environment, type Rendered } from "./checks.ts";
 import type { Manifest } from "./render.ts";
-import { renderedEnvironment } from "./rendered.ts";
+import { RENDER_TIMEOUT_MS, renderedEnvironment } from "./rendered.ts";
 
 type Loose = any;
 
-const compliant: Partial<Record<Environment, Manifest[]>> = {};
+const compliant: Partial<Record<Environment, Rendered>> = {};
 
 beforeAll(async () => {
-  compliant.kind = (await renderedEnvironment("kind")).manifests;
-  compliant.eks = (await renderedEnvironment("eks")).manifests;
-});
+  for (const environment of ["kind", "eks"] as const) {
+    const { manifests, values } = await renderedEnvironment(environment);
+    compliant[environment] = { manifests, environment, values };
+  }
+}, RENDER_TIMEOUT_MS);
 
 function find(manifests: Manifest[], kind: string, name: string): Loose {
   const found = manifests.find((m) => m.kind === kind && m.metadata.name === name);
@@ -69,6 +71,13 @@ const breakages: Breakage[] = [
     },
   },
   {
+    check: checks.probes,
+    what: "targeting's readiness probe falls back to the 1 s default timeout",
+    breakIt: (m) => {
+      delete container(m, "targeting").readinessProbe.timeoutSeconds;
+    },
+  },
+  {
     check: checks.resources,
     what: "evaluation has no memory limit",
     breakIt: (m) => {
@@ -115,6 +124,37 @@ const breakages: Breakage[] = [
     what: "flag does not spread over zones",
     breakIt: (m) => {
       find(m, "Deployment", "flag").spec.template.spec.topologySpreadConstraints = [];
+    },
+  },
+  {
+    check: checks.rollout,
+    what: "evaluation surges three pods at once",
+    breakIt: (m) => {
+      find(m, "Deployment", "evaluation").spec.strategy.rollingUpdate.maxSurge = 3;
+    },
+  },
+  {
+    check: checks.shutdown,
+    what: "flag is killed without a preStop pause",
+    breakIt: (m) => {
+      delete container(m, "flag").lifecycle;
+    },
+  },
+  {
+    check: checks.shutdown,
+    what: "evaluation's grace period ends before its events are flushed",
+    environment: "eks",
+    breakIt: (m) => {
+      find(m, "Deployment", "evaluation").spec.template.spec.terminationGracePeriodSeconds = 6;
+    },
+  },
+  {
+    check: checks.rolloutTriggers,
+    what: "targeting does not roll when its Secret changes",
+    breakIt: (m) => {
+      delete find(m, "Deployment", "targeting").spec.template.metadata.annotations[
+        "checksum/secrets"
+      ];
     },
   },
   {
@@ -193,6 +233,15 @@ const breakages: Breakage[] = [
     },
   },
   {
+    check: checks.adminAccess,
+    what: "/admin is on the public auth Ingress",
+    environment: "eks",
+    breakIt: (m) => {
+      const paths = find(m, "Ingress", "auth").spec.rules[0].http.paths;
+      paths.push({ ...paths[0], path: "/admin" });
+    },
+  },
+  {
     check: checks.autoscaling,
     what: "evaluation scales to 5 only",
     breakIt: (m) => {
@@ -213,6 +262,20 @@ const breakages: Breakage[] = [
       find(m, "PodDisruptionBudget", "analytics").spec.selector.matchLabels[
         "app.kubernetes.io/name"
       ] = "flag";
+    },
+  },
+  {
+    check: checks.disruptionBudgets,
+    what: "a drain may take both auth pods",
+    breakIt: (m) => {
+      find(m, "PodDisruptionBudget", "auth").spec.minAvailable = 0;
+    },
+  },
+  {
+    check: checks.disruptionBudgets,
+    what: "the analytics budget blocks every drain of its single pod",
+    breakIt: (m) => {
+      find(m, "PodDisruptionBudget", "analytics").spec.minAvailable = 1;
     },
   },
   {
@@ -249,6 +312,45 @@ const breakages: Breakage[] = [
     what: "the ingress controller cannot reach analytics",
     breakIt: (m) => {
       find(m, "NetworkPolicy", "analytics").spec.ingress[0].from.shift();
+    },
+  },
+  {
+    check: checks.egress,
+    what: "evaluation may send anywhere",
+    environment: "eks",
+    breakIt: (m) => {
+      find(m, "NetworkPolicy", "evaluation").spec.egress.push({});
+    },
+  },
+  {
+    check: checks.egress,
+    what: "flag cannot resolve names",
+    breakIt: (m) => {
+      find(m, "NetworkPolicy", "flag").spec.egress.shift();
+    },
+  },
+  {
+    check: checks.egress,
+    what: "evaluation cannot reach Redis or SQS",
+    environment: "eks",
+    breakIt: (m) => {
+      m.splice(m.indexOf(find(m, "NetworkPolicy", "evaluation-backends")), 1);
+    },
+  },
+  {
+    check: checks.egress,
+    what: "targeting cannot call auth",
+    breakIt: (m) => {
+      find(m, "NetworkPolicy", "targeting").spec.egress.pop();
+    },
+  },
+  {
+    check: checks.egress,
+    what: "no policy restricts auth's egress",
+    environment: "eks",
+    breakIt: (m) => {
+      find(m, "NetworkPolicy", "auth").spec.policyTypes = ["Ingress"];
+      find(m, "NetworkPolicy", "auth-backends").spec.policyTypes = ["Ingress"];
     },
   },
   {
@@ -330,6 +432,23 @@ const breakages: Breakage[] = [
     },
   },
   {
+    check: checks.images,
+    what: "an EKS image under a mutable tag",
+    environment: "eks",
+    breakIt: (m) => {
+      const flag = container(m, "flag");
+      flag.image = flag.image.replace(/:[^:]+$/, ":latest");
+    },
+  },
+  {
+    check: checks.images,
+    what: "EKS images pulled on every start",
+    environment: "eks",
+    breakIt: (m) => {
+      container(m, "analytics").imagePullPolicy = "Always";
+    },
+  },
+  {
     check: checks.metricsScraping,
     what: "targeting pods are not scraped",
     breakIt: (m) => {
@@ -343,11 +462,12 @@ const breakages: Breakage[] = [
 describe("each check fails on a broken manifest", () => {
   for (const { check, what, environment = "kind", breakIt } of breakages) {
     test(`${check.description}: ${what}`, () => {
-      const good = compliant[environment] ?? [];
-      expect(check.run(good, environment)).toEqual([]);
+      const good = compliant[environment];
+      if (!good) throw new Error(`${environment} was not rendered`);
+      expect(check.run(good)).toEqual([]);
       const broken = structuredClone(good);
-      breakIt(broken);
-      expect(check.run(broken, environment).length).toBeGreaterThan(0);
+      breakIt(broken.manifests);
+      expect(check.run(broken).length).toBeGreaterThan(0);
     });
   }
 

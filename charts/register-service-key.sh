@@ -1,23 +1,21 @@
 #!/usr/bin/env bash
 # Gives evaluation-service a registered API key (SERVICE_API_KEY). When auth-service rejects
-# the key in the toggle-evaluation Secret, creates one with POST /admin/keys, stores it and
-# restarts evaluation. Safe to run again.
-# Usage: charts/register-service-key.sh <ingress base URL>
-#   KIND: charts/register-service-key.sh http://localhost
-#   EKS:  charts/register-service-key.sh "http://$(kubectl -n ingress-nginx get service \
-#           ingress-nginx-controller -o jsonpath='{.status.loadBalancer.ingress[0].hostname}')"
+# the key evaluation holds, creates one through auth's admin API (by port-forward: /admin is
+# not on the public ingress) and stores it where evaluation's Secret comes from: AWS Secrets
+# Manager when External Secrets Operator keeps that Secret (EKS default mode; needs the AWS
+# CLI), the Secret itself otherwise. Then restarts evaluation. Safe to run again.
+# Usage: charts/register-service-key.sh   (kubectl pointed at the cluster)
 set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=charts/auth-forward.sh
+source charts/auth-forward.sh
 
-base_url="${1:?usage: $0 <ingress base URL>}"
-namespace="${NAMESPACE:-togglemaster}"
+namespace="$auth_namespace"
+trap auth_forward_stop EXIT
+auth_forward
 
-secret_value() {
-  kubectl -n "$namespace" get secret "$1" -o "jsonpath={.data.$2}" | base64 -d
-}
-
-service_key="$(secret_value toggle-evaluation SERVICE_API_KEY)"
-status="$(curl -s -o /dev/null -w '%{http_code}' \
-  -H "Authorization: Bearer $service_key" "$base_url/validate" || true)"
+service_key="$(auth_secret_value toggle-evaluation SERVICE_API_KEY)"
+status="$(curl_bearer "$service_key" -s -o /dev/null -w '%{http_code}' "$AUTH_URL/validate" || true)"
 case "$status" in
   200)
     echo "evaluation-service key is registered"
@@ -25,23 +23,41 @@ case "$status" in
     ;;
   401) ;;
   *)
-    echo "GET $base_url/validate answered $status; is auth-service up?" >&2
+    echo "GET /validate answered $status; is auth-service up?" >&2
     exit 1
     ;;
 esac
 
-master_key="$(secret_value toggle-auth MASTER_KEY)"
-response="$(curl -fsS -X POST "$base_url/admin/keys" \
-  -H "Authorization: Bearer $master_key" -H 'Content-Type: application/json' \
-  -d '{"name":"evaluation-service"}')"
+response="$(auth_admin POST /admin/keys '{"name":"evaluation-service"}')"
 new_key="$(grep -o 'tm_key_[0-9a-f]\{64\}' <<<"$response" | head -n 1 || true)"
 if [[ -z "$new_key" ]]; then
-  echo "auth-service returned no key: $response" >&2
+  echo "auth-service returned no key" >&2
   exit 1
 fi
 
-kubectl -n "$namespace" patch secret toggle-evaluation --type merge \
-  -p "{\"stringData\":{\"SERVICE_API_KEY\":\"$new_key\"}}"
+if kubectl -n "$namespace" get externalsecret toggle-evaluation >/dev/null 2>&1; then
+  secret_id="$(kubectl -n "$namespace" get externalsecret toggle-evaluation \
+    -o 'jsonpath={.spec.data[?(@.secretKey=="serviceApiKey")].remoteRef.key}')"
+  region="$(kubectl -n "$namespace" get secretstore aws-secrets-manager \
+    -o 'jsonpath={.spec.provider.aws.region}')"
+  printf '%s' "$new_key" |
+    aws secretsmanager put-secret-value --region "$region" --secret-id "$secret_id" \
+      --secret-string file:///dev/stdin >/dev/null
+  # The operator rereads Secrets Manager when this annotation changes.
+  kubectl -n "$namespace" annotate externalsecret toggle-evaluation "force-sync=$(date +%s)" --overwrite
+  for attempt in $(seq 1 30); do
+    if [[ "$(auth_secret_value toggle-evaluation SERVICE_API_KEY)" == "$new_key" ]]; then break; fi
+    if [[ "$attempt" -eq 30 ]]; then
+      echo "the toggle-evaluation Secret did not receive the new key; see kubectl describe externalsecret" >&2
+      exit 1
+    fi
+    sleep 2
+  done
+else
+  kubectl -n "$namespace" patch secret toggle-evaluation --type merge --patch-file /dev/stdin \
+    <<<"{\"stringData\":{\"SERVICE_API_KEY\":\"$new_key\"}}"
+fi
+
 kubectl -n "$namespace" rollout restart deployment/evaluation
 kubectl -n "$namespace" rollout status deployment/evaluation --timeout=180s
 echo "registered a new evaluation-service key"

@@ -2,6 +2,10 @@
  * Renders releases with `helm template` and checks every object against the Kubernetes
  * schema of its kind, through the kubernetes-models classes.
  */
+import {
+  ExternalSecret,
+  SecretStore,
+} from "@kubernetes-models/external-secrets/external-secrets.io/v1";
 import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
 import { Ingress, NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
@@ -15,7 +19,12 @@ import { runHelm } from "./tools.ts";
 export interface Manifest {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   // biome-ignore lint/suspicious/noExplicitAny: checks walk arbitrary object shapes.
   spec?: any;
   data?: Record<string, string>;
@@ -30,6 +39,8 @@ interface Validatable {
 const models: Record<string, new (data: never) => Validatable> = {
   "apps/v1/Deployment": Deployment,
   "apps/v1/StatefulSet": StatefulSet,
+  "external-secrets.io/v1/ExternalSecret": ExternalSecret,
+  "external-secrets.io/v1/SecretStore": SecretStore,
   "autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler,
   "networking.k8s.io/v1/Ingress": Ingress,
   "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,

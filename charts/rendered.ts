@@ -1,19 +1,32 @@
 /**
  * Every local-chart release of helmfile.yaml rendered once per environment, shared by the
- * test files. EKS uses the committed example in place of the generated outputs file.
+ * test files. Files a deployment writes (the EKS outputs, the image tags) are replaced by
+ * their committed examples.
  */
 import type { Environment } from "./checks.ts";
-import { type PlannedRelease, planReleases, readHelmfile } from "./helmfile.ts";
+import {
+  environmentValues,
+  type PlannedRelease,
+  planReleases,
+  readHelmfile,
+  type ValuesTree,
+} from "./helmfile.ts";
 import { type Manifest, renderRelease } from "./render.ts";
 
 export interface RenderedEnvironment {
   environment: Environment;
+  values: ValuesTree;
   releases: PlannedRelease[];
   manifests: Manifest[];
 }
 
-export const withExampleOutputs = (file: string) =>
-  file.replace(/eks\.outputs\.yaml$/, "eks.outputs.example.yaml");
+export const withExamples = (file: string) =>
+  file
+    .replace(/eks\.outputs\.yaml$/, "eks.outputs.example.yaml")
+    .replace(/(kind|eks)\.image\.yaml$/, "image.example.yaml");
+
+/** Rendering every release of both environments with helm takes seconds on a busy machine. */
+export const RENDER_TIMEOUT_MS = 60_000;
 
 let rendering: Promise<RenderedEnvironment[]> | undefined;
 
@@ -22,13 +35,14 @@ export function renderEnvironments(): Promise<RenderedEnvironment[]> {
     Promise.all(
       Object.keys(helmfile.environments).map(async (name) => {
         if (name !== "kind" && name !== "eks") throw new Error(`unexpected environment ${name}`);
-        const releases = planReleases(helmfile, name);
+        const values = await environmentValues(helmfile, name, withExamples);
+        const releases = planReleases(helmfile, name, values);
         const rendered = await Promise.all(
           releases
             .filter((release) => release.local)
-            .map((release) => renderRelease(release, withExampleOutputs)),
+            .map((release) => renderRelease(release, withExamples)),
         );
-        return { environment: name, releases, manifests: rendered.flat() };
+        return { environment: name, values, releases, manifests: rendered.flat() };
       }),
     ),
   );

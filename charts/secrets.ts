@@ -1,20 +1,28 @@
 /**
- * The Secrets the releases reference, printed as YAML for `kubectl apply`:
+ * The Secrets the releases reference, printed as YAML for `kubectl apply`, on KIND and on
+ * EKS in LabRole mode (in default mode External Secrets Operator keeps them, see
+ * charts/src/toggle-secrets.ts):
  *
  *   bun charts/secrets.ts kind | kubectl apply --server-side -f -
  *   bun charts/secrets.ts eks  | kubectl apply --server-side -f -
  *
- * Values already in the cluster are kept (MASTER_KEY, JWT_SECRET, SERVICE_API_KEY and, on
- * KIND, the database passwords, which the databases were initialised with). DATABASE_URL is
- * rebuilt from the environment's outputs file and, on EKS, from the RDS credentials in
- * Secrets Manager, so it follows a rotated password.
+ * Each service's Secret holds its secret variables (services/shared/topology.ts). Values
+ * already in the cluster are kept (the shared secrets and, on KIND, the database passwords,
+ * which the databases were initialised with). DATABASE_URL is rebuilt from the environment's
+ * outputs file and, on EKS, from the RDS credentials in Secrets Manager, so it follows a
+ * rotated password.
  */
 import { join } from "node:path";
 import { Secret } from "kubernetes-models/v1";
 import { parse, stringify } from "yaml";
-import { databaseServices, namespace } from "./contract.ts";
-
-type DatabaseService = (typeof databaseServices)[number];
+import {
+  type DatabaseService,
+  SERVICE_NAMES,
+  type ServiceName,
+  type SharedSecret,
+  TOPOLOGY,
+} from "../services/shared/topology.ts";
+import { databaseServices, namespace, secretName } from "./contract.ts";
 
 export interface DatabaseLogin {
   host: string;
@@ -44,28 +52,47 @@ function databaseUrl(login: DatabaseLogin, environment: "kind" | "eks"): string 
   return environment === "eks" ? `${url}?sslmode=no-verify` : url;
 }
 
+/** Where each service's secret variables take their value from: variable → shared secret. */
+function sharedSecretVariables(service: ServiceName): [string, SharedSecret][] {
+  return Object.entries(TOPOLOGY[service].env).flatMap(([variable, wiring]) =>
+    wiring.from === "secret" ? [[variable, wiring.secret] as [string, SharedSecret]] : [],
+  );
+}
+
 export function buildSecrets({ environment, logins, existing, random }: SecretInputs): Secret[] {
-  const kept = (secret: string, key: string, fresh: () => string) =>
-    existing[secret]?.[key] ?? fresh();
-  const jwtSecret = kept("toggle-auth", "JWT_SECRET", random);
-  const data: Record<string, Record<string, string>> = {
-    "toggle-auth": {
-      DATABASE_URL: databaseUrl(logins.auth, environment),
-      MASTER_KEY: kept("toggle-auth", "MASTER_KEY", random),
-      JWT_SECRET: jwtSecret,
-    },
-    "toggle-flag": { DATABASE_URL: databaseUrl(logins.flag, environment), JWT_SECRET: jwtSecret },
-    "toggle-targeting": {
-      DATABASE_URL: databaseUrl(logins.targeting, environment),
-      JWT_SECRET: jwtSecret,
-    },
+  const fresh: Record<SharedSecret, () => string> = {
+    masterKey: random,
+    jwtSecret: random,
     // Well-formed but unregistered until charts/register-service-key.sh registers one.
-    "toggle-evaluation": {
-      SERVICE_API_KEY: kept("toggle-evaluation", "SERVICE_API_KEY", () => `tm_key_${random()}`),
-      JWT_SECRET: jwtSecret,
-    },
-    "toggle-analytics": { JWT_SECRET: jwtSecret },
+    serviceApiKey: () => `tm_key_${random()}`,
   };
+  const shared = new Map<SharedSecret, string>();
+  /** The value some Secret in the cluster already holds, else a new one; the same everywhere. */
+  const sharedValue = (secret: SharedSecret): string => {
+    const known =
+      shared.get(secret) ??
+      SERVICE_NAMES.flatMap((service) =>
+        sharedSecretVariables(service)
+          .filter(([, wired]) => wired === secret)
+          .flatMap(([variable]) => existing[secretName(service)]?.[variable] ?? []),
+      )[0] ??
+      fresh[secret]();
+    shared.set(secret, known);
+    return known;
+  };
+  const data: Record<string, Record<string, string>> = Object.fromEntries(
+    SERVICE_NAMES.map((service) => [
+      secretName(service),
+      Object.fromEntries(
+        Object.entries(TOPOLOGY[service].env).flatMap(([variable, wiring]) => {
+          if (wiring.from === "database") {
+            return [[variable, databaseUrl(logins[service as DatabaseService], environment)]];
+          }
+          return wiring.from === "secret" ? [[variable, sharedValue(wiring.secret)]] : [];
+        }),
+      ),
+    ]),
+  );
   if (environment === "kind") {
     data[postgresSecret] = Object.fromEntries(
       databaseServices.map((service) => [`${service}-password`, logins[service].password]),
@@ -148,7 +175,7 @@ async function main(environment: string | undefined): Promise<void> {
   const outputsFile = join(import.meta.dir, "environments", `${environment}.outputs.yaml`);
   const outputs = parse(await Bun.file(outputsFile).text()) as Outputs;
   const existing: SecretValues = {};
-  for (const name of ["toggle-auth", "toggle-evaluation", postgresSecret]) {
+  for (const name of [...SERVICE_NAMES.map(secretName), postgresSecret]) {
     existing[name] = await readSecret(name);
   }
   const logins = {} as Record<DatabaseService, DatabaseLogin>;

@@ -1,13 +1,21 @@
 import { Aws, CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as eks from "aws-cdk-lib/aws-eks";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type { Construct } from "constructs";
-import { CLUSTER_NAME, NODE_GROUP_NAME } from "./names.ts";
+import { AUTOSCALER_DISCOVERY_TAGS, CLUSTER_NAME, NODE_GROUP_NAME } from "./names.ts";
 import type { NetworkRefs } from "./network-stack.ts";
 import { OutputKeys } from "./output-keys.ts";
-import { NODE_HARDWARE, type ToggleSettings } from "./settings.ts";
+import { NODE_GROUP_MIN, nodeHardware, type ToggleSettings } from "./settings.ts";
 
-const NODE_GROUP_SCALING = { desiredSize: 1, minSize: 1, maxSize: 3 } as const;
+const NODE_DISK_GB = 20;
+
+/**
+ * IMDSv2 only. The hop limit decides whether pods (one network hop behind the node) reach
+ * the instance metadata service: with IRSA they must not (they would borrow the node role);
+ * in LabRole mode they must, because the node role is the only AWS identity they have.
+ */
+export const METADATA_HOP_LIMIT = { irsa: 1, nodeRole: 2 } as const;
 
 export interface ClusterStackProps extends StackProps {
   network: NetworkRefs;
@@ -49,8 +57,34 @@ export class ClusterStack extends Stack {
       },
     });
 
-    const hardware = NODE_HARDWARE[settings.architecture];
-    new eks.CfnNodegroup(this, "NodeGroup", {
+    // Without the network policy agent, EKS accepts NetworkPolicies and enforces none.
+    const vpcCni = new eks.CfnAddon(this, "VpcCni", {
+      clusterName: cluster.ref,
+      addonName: "vpc-cni",
+      resolveConflicts: "OVERWRITE",
+      configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }),
+    });
+
+    const launchTemplate = new ec2.CfnLaunchTemplate(this, "NodeLaunchTemplate", {
+      launchTemplateData: {
+        metadataOptions: {
+          httpEndpoint: "enabled",
+          httpTokens: "required",
+          httpPutResponseHopLimit:
+            settings.labRole === undefined ? METADATA_HOP_LIMIT.irsa : METADATA_HOP_LIMIT.nodeRole,
+        },
+        // A node group with a launch template takes its disk from the template.
+        blockDeviceMappings: [
+          {
+            deviceName: "/dev/xvda",
+            ebs: { volumeSize: NODE_DISK_GB, volumeType: "gp3", encrypted: true },
+          },
+        ],
+      },
+    });
+
+    const hardware = nodeHardware(settings);
+    const nodeGroup = new eks.CfnNodegroup(this, "NodeGroup", {
       clusterName: cluster.ref,
       nodegroupName: NODE_GROUP_NAME,
       nodeRole: roles.nodeRoleArn,
@@ -58,13 +92,23 @@ export class ClusterStack extends Stack {
       amiType: hardware.amiType,
       instanceTypes: [hardware.instanceType],
       capacityType: "ON_DEMAND",
-      diskSize: 20,
-      scalingConfig: { ...NODE_GROUP_SCALING },
+      launchTemplate: { id: launchTemplate.ref, version: launchTemplate.attrLatestVersionNumber },
+      scalingConfig: {
+        desiredSize: NODE_GROUP_MIN,
+        minSize: NODE_GROUP_MIN,
+        maxSize: settings.maxNodes,
+      },
       updateConfig: { maxUnavailable: 1 },
+      tags: { ...AUTOSCALER_DISCOVERY_TAGS },
     });
+    // Nodes start with the policy agent rather than having it swapped in under them.
+    nodeGroup.addResourceDependency(vpcCni);
 
     new CfnOutput(this, OutputKeys.clusterName, { value: cluster.ref });
     new CfnOutput(this, OutputKeys.region, { value: Aws.REGION });
+    if (settings.certificateArn !== undefined) {
+      new CfnOutput(this, OutputKeys.certificateArn, { value: settings.certificateArn });
+    }
 
     this.refs = {
       clusterName: cluster.ref,

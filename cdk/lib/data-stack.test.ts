@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { QUEUE, TABLES } from "../../services/shared/topology.ts";
 import { exportedValue, onlyResource, resourcesOf, synthesizeTemplates } from "./synthesize.ts";
 
 describe("data stack", () => {
@@ -90,38 +91,67 @@ describe("data stack", () => {
     ]);
   });
 
-  test("the analytics queue redrives to its dead-letter queue after 3 receives", () => {
+  test("the analytics queue of the topology redrives to its dead-letter queue", () => {
     const queueNamed = (name: string) =>
       onlyResource(data, "AWS::SQS::Queue", (properties) => properties.QueueName === name);
-    const queue = queueNamed("toggle-analytics-queue").properties;
-    const deadLetters = queueNamed("toggle-analytics-queue-dlq");
+    const queue = queueNamed(QUEUE.name).properties;
+    const deadLetters = queueNamed(QUEUE.deadLetterName);
     expect(queue.RedrivePolicy).toEqual({
       deadLetterTargetArn: { "Fn::GetAtt": [deadLetters.logicalId, "Arn"] },
-      maxReceiveCount: 3,
+      maxReceiveCount: QUEUE.maxReceiveCount,
     });
+    expect(queue.VisibilityTimeout).toBe(QUEUE.visibilityTimeoutSeconds);
+    expect(deadLetters.properties.MessageRetentionPeriod).toBe(QUEUE.retentionSeconds);
   });
 
-  test.each([
-    ["analytics_events", [["event_id", "HASH"]]],
-    [
-      "analytics_counters",
-      [
-        ["flag_name", "HASH"],
-        ["hour", "RANGE"],
-      ],
-    ],
-  ])("table %s has its string keys and on-demand billing", (tableName, keys) => {
-    const table = onlyResource(
-      data,
-      "AWS::DynamoDB::Table",
-      (properties) => properties.TableName === tableName,
-    ).properties;
-    expect(table.BillingMode).toBe("PAY_PER_REQUEST");
-    expect(table.KeySchema).toEqual(
-      keys.map(([AttributeName, KeyType]) => ({ AttributeName, KeyType })),
-    );
-    expect(table.AttributeDefinitions).toEqual(
-      keys.map(([AttributeName]) => ({ AttributeName, AttributeType: "S" })),
-    );
+  test("the spec's queue and events table keep their names", () => {
+    expect(QUEUE.name).toBe("toggle-analytics-queue");
+    expect(TABLES.events).toMatchObject({ name: "analytics_events", partitionKey: "event_id" });
+  });
+
+  test.each(Object.values(TABLES).map((table) => [table.name, table] as const))(
+    "table %s has the topology's string keys and on-demand billing",
+    (tableName, spec) => {
+      const table = onlyResource(
+        data,
+        "AWS::DynamoDB::Table",
+        (properties) => properties.TableName === tableName,
+      ).properties;
+      const keys = [
+        [spec.partitionKey, "HASH"],
+        ...(spec.sortKey === undefined ? [] : [[spec.sortKey, "RANGE"]]),
+      ];
+      expect(table.BillingMode).toBe("PAY_PER_REQUEST");
+      expect(table.KeySchema).toEqual(
+        keys.map(([AttributeName, KeyType]) => ({ AttributeName, KeyType })),
+      );
+      expect(table.AttributeDefinitions).toEqual(
+        keys.map(([AttributeName]) => ({ AttributeName, AttributeType: "S" })),
+      );
+      expect(table.TimeToLiveSpecification).toEqual(
+        spec.ttlAttribute === undefined
+          ? undefined
+          : { AttributeName: spec.ttlAttribute, Enabled: true },
+      );
+    },
+  );
+
+  test("in default mode the shared secrets live in Secrets Manager, random and unnamed", () => {
+    const outputs = data.toJSON().Outputs as Record<string, { Value: { Ref: string } }>;
+    const secrets = resourcesOf(data, "AWS::SecretsManager::Secret");
+    for (const key of ["MasterKeySecretArn", "JwtSecretSecretArn", "ServiceApiKeySecretArn"]) {
+      const secret = secrets[outputs[key]?.Value.Ref ?? ""]?.Properties;
+      expect({ key, generated: secret?.GenerateSecretString }).toEqual({
+        key,
+        generated: { PasswordLength: 64, ExcludePunctuation: true },
+      });
+      // A fixed name would collide with a deleted secret's during its recovery window.
+      expect(secret?.Name).toBeUndefined();
+    }
+  });
+
+  test("in LabRole mode only the databases' secrets exist (the script writes the rest)", () => {
+    const labData = synthesizeTemplates({ labRole: "LabRole" }).data;
+    expect(Object.keys(resourcesOf(labData, "AWS::SecretsManager::Secret"))).toHaveLength(3);
   });
 });

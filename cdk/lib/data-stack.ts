@@ -6,18 +6,22 @@ import * as rds from "aws-cdk-lib/aws-rds";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
+import {
+  QUEUE,
+  type SharedSecret,
+  TABLES,
+  type TableName,
+  type TableTopology,
+} from "../../services/shared/topology.ts";
 import type { ClusterRefs } from "./cluster-stack.ts";
 import {
-  ANALYTICS_DEAD_LETTER_QUEUE_NAME,
-  ANALYTICS_QUEUE_NAME,
-  COUNTERS_TABLE_NAME,
   DATABASE_SERVICES,
   type DatabaseService,
-  EVENTS_TABLE_NAME,
   REDIS_CLUSTER_NAME,
+  SHARED_SECRETS,
 } from "./names.ts";
 import type { NetworkRefs } from "./network-stack.ts";
-import { OutputKeys } from "./output-keys.ts";
+import { capitalize, OutputKeys } from "./output-keys.ts";
 
 const DATABASE = {
   instanceClass: "db.t4g.micro",
@@ -26,18 +30,27 @@ const DATABASE = {
   port: 5432,
 } as const;
 const REDIS = { nodeType: "cache.t4g.micro", engineVersion: "7.1", port: 6379 } as const;
-const QUEUE_MAX_RECEIVE_COUNT = 3;
+/** The analytics consumer long-polls for 20 s. */
+const QUEUE_RECEIVE_WAIT_SECONDS = 20;
 
 export interface DataStackProps extends StackProps {
   network: NetworkRefs;
   cluster: ClusterRefs;
   postgresVersion: string;
+  /**
+   * Whether to keep the services' shared secrets (master key, JWT secret, service key) in
+   * Secrets Manager for External Secrets Operator. LabRole mode creates them with a script
+   * instead (charts/secrets.ts), because the operator has no IAM role to read them with.
+   */
+  sharedSecrets: boolean;
 }
 
 export interface DataRefs {
   queueArn: string;
-  eventsTableArn: string;
-  countersTableArn: string;
+  tableArns: Record<TableName, string>;
+  databaseSecretArns: Record<DatabaseService, string>;
+  /** Empty when the stack keeps no shared secrets. */
+  sharedSecretArns: Partial<Record<SharedSecret, string>>;
 }
 
 /**
@@ -61,24 +74,26 @@ export class DataStack extends Stack {
       dbSubnetGroupDescription: "Private subnets of toggle-vpc",
       subnetIds: network.privateSubnetIds,
     });
-    for (const service of DATABASE_SERVICES) {
-      this.addDatabase(service, props.postgresVersion, databaseSubnets, databaseAccess);
-    }
+    const databaseSecretArns = Object.fromEntries(
+      DATABASE_SERVICES.map((service) => [
+        service,
+        this.addDatabase(service, props.postgresVersion, databaseSubnets, databaseAccess),
+      ]),
+    ) as Record<DatabaseService, string>;
 
     this.addRedis(network, cluster);
     const queueArn = this.addQueue();
-    const eventsTableArn = this.addTable("EventsTable", {
-      tableName: EVENTS_TABLE_NAME,
-      keys: ["event_id"],
-      outputs: { name: OutputKeys.eventsTableName, arn: OutputKeys.eventsTableArn },
-    });
-    const countersTableArn = this.addTable("CountersTable", {
-      tableName: COUNTERS_TABLE_NAME,
-      keys: ["flag_name", "hour"],
-      outputs: { name: OutputKeys.countersTableName, arn: OutputKeys.countersTableArn },
-    });
+    const tableArns = Object.fromEntries(
+      (Object.entries(TABLES) as [TableName, TableTopology][]).map(([name, table]) => [
+        name,
+        this.addTable(name, table),
+      ]),
+    ) as Record<TableName, string>;
+    const sharedSecretArns = props.sharedSecrets
+      ? Object.fromEntries(SHARED_SECRETS.map((secret) => [secret, this.addSharedSecret(secret)]))
+      : {};
 
-    this.refs = { queueArn, eventsTableArn, countersTableArn };
+    this.refs = { queueArn, tableArns, databaseSecretArns, sharedSecretArns };
   }
 
   private addDatabase(
@@ -86,8 +101,8 @@ export class DataStack extends Stack {
     postgresVersion: string,
     subnetGroup: rds.CfnDBSubnetGroup,
     securityGroup: ec2.CfnSecurityGroup,
-  ): void {
-    const id = `${service.charAt(0).toUpperCase()}${service.slice(1)}Database`;
+  ): string {
+    const id = `${capitalize(service)}Database`;
     const secret = new secretsmanager.CfnSecret(this, `${id}Secret`, {
       description: `Master credentials of the ${service} PostgreSQL database`,
       generateSecretString: {
@@ -132,6 +147,17 @@ export class DataStack extends Stack {
     new CfnOutput(this, OutputKeys.databaseHost(service), { value: instance.attrEndpointAddress });
     new CfnOutput(this, OutputKeys.databasePort(service), { value: instance.attrEndpointPort });
     new CfnOutput(this, OutputKeys.databaseSecretArn(service), { value: secret.ref });
+    return secret.ref;
+  }
+
+  /** A random secret of letters and digits; unnamed, so a redeploy never collides with a deleted one. */
+  private addSharedSecret(secret: SharedSecret): string {
+    const stored = new secretsmanager.CfnSecret(this, `${capitalize(secret)}Secret`, {
+      description: `ToggleMaster ${secret}, read into the cluster by External Secrets Operator`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    new CfnOutput(this, OutputKeys.sharedSecretArn(secret), { value: stored.ref });
+    return stored.ref;
   }
 
   private addRedis(network: NetworkRefs, cluster: ClusterRefs): void {
@@ -162,17 +188,16 @@ export class DataStack extends Stack {
   /** Returns the ARN of the analytics queue. */
   private addQueue(): string {
     const deadLetters = new sqs.CfnQueue(this, "AnalyticsDeadLetterQueue", {
-      queueName: ANALYTICS_DEAD_LETTER_QUEUE_NAME,
-      messageRetentionPeriod: 14 * 24 * 3600,
+      queueName: QUEUE.deadLetterName,
+      messageRetentionPeriod: QUEUE.retentionSeconds,
     });
     const queue = new sqs.CfnQueue(this, "AnalyticsQueue", {
-      queueName: ANALYTICS_QUEUE_NAME,
-      // The analytics consumer long-polls for 20 s.
-      receiveMessageWaitTimeSeconds: 20,
-      visibilityTimeout: 30,
+      queueName: QUEUE.name,
+      receiveMessageWaitTimeSeconds: QUEUE_RECEIVE_WAIT_SECONDS,
+      visibilityTimeout: QUEUE.visibilityTimeoutSeconds,
       redrivePolicy: {
         deadLetterTargetArn: deadLetters.attrArn,
-        maxReceiveCount: QUEUE_MAX_RECEIVE_COUNT,
+        maxReceiveCount: QUEUE.maxReceiveCount,
       },
     });
     new CfnOutput(this, OutputKeys.queueUrl, { value: queue.ref });
@@ -182,25 +207,24 @@ export class DataStack extends Stack {
   }
 
   /** Creates an on-demand table with string keys (partition, then optional sort); returns its ARN. */
-  private addTable(
-    id: string,
-    spec: { tableName: string; keys: string[]; outputs: { name: string; arn: string } },
-  ): string {
-    const table = new dynamodb.CfnTable(this, id, {
-      tableName: spec.tableName,
+  private addTable(name: TableName, spec: TableTopology): string {
+    const keys =
+      spec.sortKey === undefined ? [spec.partitionKey] : [spec.partitionKey, spec.sortKey];
+    const table = new dynamodb.CfnTable(this, `${capitalize(name)}Table`, {
+      tableName: spec.name,
       billingMode: "PAY_PER_REQUEST",
-      attributeDefinitions: spec.keys.map((attributeName) => ({
-        attributeName,
-        attributeType: "S",
-      })),
-      keySchema: spec.keys.map((attributeName, index) => ({
+      attributeDefinitions: keys.map((attributeName) => ({ attributeName, attributeType: "S" })),
+      keySchema: keys.map((attributeName, index) => ({
         attributeName,
         keyType: index === 0 ? "HASH" : "RANGE",
       })),
+      ...(spec.ttlAttribute !== undefined && {
+        timeToLiveSpecification: { attributeName: spec.ttlAttribute, enabled: true },
+      }),
     });
     table.applyRemovalPolicy(RemovalPolicy.DESTROY);
-    new CfnOutput(this, spec.outputs.name, { value: table.ref });
-    new CfnOutput(this, spec.outputs.arn, { value: table.attrArn });
+    new CfnOutput(this, OutputKeys.tableName(name), { value: table.ref });
+    new CfnOutput(this, OutputKeys.tableArn(name), { value: table.attrArn });
     return table.attrArn;
   }
 }

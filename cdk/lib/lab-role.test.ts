@@ -46,9 +46,9 @@ describe("labRole mode", () => {
 });
 
 describe("default mode", () => {
-  test("creates the cluster, node and service-account roles", () => {
+  test("creates the cluster, node, service-account, autoscaler and secrets-reader roles", () => {
     const types = iamResourceTypes(synthesizeTemplates());
-    expect(types.filter((type) => type === "AWS::IAM::Role")).toHaveLength(4);
+    expect(types.filter((type) => type === "AWS::IAM::Role")).toHaveLength(6);
     expect(types).toContain("AWS::IAM::OIDCProvider");
   });
 });

@@ -36,6 +36,11 @@ describe("network stack", () => {
     expect(tagsOf(properties).Name).toBe("toggle-vpc");
   });
 
+  test("the VPC's range is an output: the charts' network policies reach RDS and Redis in it", () => {
+    const outputs = network.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.VpcCidr?.Value).toEqual({ "Fn::GetAtt": ["Vpc", "CidrBlock"] });
+  });
+
   test("exactly four subnets", () => {
     expect(Object.keys(resourcesOf(network, "AWS::EC2::Subnet"))).toHaveLength(4);
   });

@@ -1,7 +1,8 @@
-import { Stack, type StackProps, Validations } from "aws-cdk-lib";
+import { CfnOutput, Stack, type StackProps, Validations } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import type { Construct } from "constructs";
 import { AVAILABILITY_ZONES, CLUSTER_NAME, VPC_NAME, type ZoneKey } from "./names.ts";
+import { OutputKeys } from "./output-keys.ts";
 
 const VPC_CIDR = "10.0.0.0/16";
 
@@ -117,6 +118,9 @@ export class NetworkStack extends Stack {
       id: "CloudFormation-Validate::W3010",
       reason: "Availability zones are fixed by the deployment contract",
     });
+
+    // The charts' network policies let pods reach RDS and ElastiCache inside this range.
+    new CfnOutput(this, OutputKeys.vpcCidr, { value: vpc.attrCidrBlock });
 
     this.refs = { vpcId: vpc.ref, privateSubnetIds };
   }

@@ -1,3 +1,4 @@
+import type { SharedSecret, TableName } from "../../services/shared/topology.ts";
 import type { DatabaseService, ServiceName } from "./names.ts";
 
 /**
@@ -7,24 +8,26 @@ import type { DatabaseService, ServiceName } from "./names.ts";
 export const OutputKeys = {
   region: "Region",
   clusterName: "ClusterName",
+  vpcCidr: "VpcCidr",
+  certificateArn: "CertificateArn",
   imageRegistry: "ImageRegistry",
   repositoryUri: (service: ServiceName) => `RepositoryUri${capitalize(service)}`,
   databaseHost: (service: DatabaseService) => `${capitalize(service)}DatabaseHost`,
   databasePort: (service: DatabaseService) => `${capitalize(service)}DatabasePort`,
   databaseSecretArn: (service: DatabaseService) => `${capitalize(service)}DatabaseSecretArn`,
+  sharedSecretArn: (secret: SharedSecret) => `${capitalize(secret)}SecretArn`,
   redisHost: "RedisHost",
   redisPort: "RedisPort",
   queueUrl: "AnalyticsQueueUrl",
   queueArn: "AnalyticsQueueArn",
   deadLetterQueueUrl: "AnalyticsDeadLetterQueueUrl",
-  eventsTableName: "EventsTableName",
-  eventsTableArn: "EventsTableArn",
-  countersTableName: "CountersTableName",
-  countersTableArn: "CountersTableArn",
-  evaluationRoleArn: "EvaluationServiceAccountRoleArn",
-  analyticsRoleArn: "AnalyticsServiceAccountRoleArn",
+  tableName: (table: TableName) => `${capitalize(table)}TableName`,
+  tableArn: (table: TableName) => `${capitalize(table)}TableArn`,
+  serviceAccountRoleArn: (service: ServiceName) => `${capitalize(service)}ServiceAccountRoleArn`,
+  clusterAutoscalerRoleArn: "ClusterAutoscalerRoleArn",
+  secretsReaderRoleArn: "SecretsReaderRoleArn",
 } as const;
 
-function capitalize(word: string): string {
+export function capitalize(word: string): string {
   return word.charAt(0).toUpperCase() + word.slice(1);
 }

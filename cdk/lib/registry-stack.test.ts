@@ -15,10 +15,12 @@ describe("registry stack", () => {
   });
 
   test.each(["auth", "flag", "targeting", "evaluation", "analytics"])(
-    "toggle-master/%s scans on push and expires old images",
+    "toggle-master/%s scans on push, keeps tags immutable and expires old images",
     (service) => {
       const repository = repositoryNamed(`toggle-master/${service}`);
       expect(repository.ImageScanningConfiguration).toEqual({ ScanOnPush: true });
+      // Images are deployed by commit tag: a pushed tag never moves.
+      expect(repository.ImageTagMutability).toBe("IMMUTABLE");
       const lifecycle = repository.LifecyclePolicy as { LifecyclePolicyText: string };
       const rules = JSON.parse(lifecycle.LifecyclePolicyText).rules as {
         selection: Record<string, unknown>;

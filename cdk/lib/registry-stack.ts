@@ -36,8 +36,8 @@ export class RegistryStack extends Stack {
       const repository = new ecr.CfnRepository(this, `Repository-${service}`, {
         repositoryName: repositoryName(service),
         imageScanningConfiguration: { scanOnPush: true },
-        // Deployments use the moving `latest` tag.
-        imageTagMutability: "MUTABLE",
+        // Images are tagged by git commit and deployed by tag: a tag must never move.
+        imageTagMutability: "IMMUTABLE",
         lifecyclePolicy: { lifecyclePolicyText: JSON.stringify(LIFECYCLE_POLICY) },
         emptyOnDelete: true,
       });

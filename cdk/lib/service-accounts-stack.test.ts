@@ -6,6 +6,7 @@ interface Statement {
   Effect: string;
   Action: string[];
   Resource: unknown;
+  Condition?: Record<string, Record<string, string>>;
 }
 
 describe("service accounts stack", () => {
@@ -37,8 +38,10 @@ describe("service accounts stack", () => {
   });
 
   test.each([
-    ["EvaluationRole", "evaluation-service"],
-    ["AnalyticsRole", "analytics-service"],
+    ["EvaluationRole", "toggle-ns:evaluation-service"],
+    ["AnalyticsRole", "toggle-ns:analytics-service"],
+    ["ClusterAutoscalerRole", "kube-system:cluster-autoscaler"],
+    ["SecretsReaderRole", "toggle-ns:toggle-secrets"],
   ])("%s trusts only service account %s through the provider", (id, serviceAccount) => {
     const [template, variables] = (
       role(id).AssumeRolePolicyDocument as { "Fn::Sub": [string, Record<string, unknown>] }
@@ -58,7 +61,7 @@ describe("service accounts stack", () => {
       },
     ]);
     expect(variables.ProviderArn).toEqual({ "Fn::GetAtt": [provider.logicalId, "Arn"] });
-    expect(variables.Subject).toBe(`system:serviceaccount:toggle-ns:${serviceAccount}`);
+    expect(variables.Subject).toBe(`system:serviceaccount:${serviceAccount}`);
   });
 
   test("evaluation may only send to the analytics queue", () => {
@@ -83,5 +86,39 @@ describe("service accounts stack", () => {
       { "Fn::GetAtt": ["EventsTable", "Arn"] },
       { "Fn::GetAtt": ["CountersTable", "Arn"] },
     ]);
+  });
+
+  test("the autoscaler reads everything but resizes only this cluster's tagged groups", () => {
+    const [read, resize] = statementsOf("ClusterAutoscalerRole");
+    expect(read?.Action).toEqual(
+      expect.arrayContaining([
+        "autoscaling:DescribeAutoScalingGroups",
+        "autoscaling:DescribeTags",
+        "ec2:DescribeLaunchTemplateVersions",
+        "eks:DescribeNodegroup",
+      ]),
+    );
+    expect(read?.Action.filter((action) => !/:(Describe|Get)/.test(action))).toEqual([]);
+    expect(resize?.Action.sort()).toEqual([
+      "autoscaling:SetDesiredCapacity",
+      "autoscaling:TerminateInstanceInAutoScalingGroup",
+    ]);
+    expect(resize?.Condition).toEqual({
+      StringEquals: { "aws:ResourceTag/k8s.io/cluster-autoscaler/toggle-cluster": "owned" },
+    });
+  });
+
+  test("the secrets reader reads exactly the databases' and the shared secrets", () => {
+    const statements = statementsOf("SecretsReaderRole");
+    expect(statements).toHaveLength(1);
+    expect(statements[0]?.Action.sort()).toEqual([
+      "secretsmanager:DescribeSecret",
+      "secretsmanager:GetSecretValue",
+    ]);
+    const secrets = resourcesOf(templates.data, "AWS::SecretsManager::Secret");
+    expect(
+      (fromData(statements[0]?.Resource) as { Ref: string }[]).map((ref) => ref.Ref).sort(),
+    ).toEqual(Object.keys(secrets).sort());
+    expect(Object.keys(secrets)).toHaveLength(6);
   });
 });

@@ -3,8 +3,16 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import type { Construct } from "constructs";
 import type { ClusterRefs } from "./cluster-stack.ts";
 import type { DataRefs } from "./data-stack.ts";
-import { SERVICE_ACCOUNTS } from "./names.ts";
-import { OutputKeys } from "./output-keys.ts";
+import {
+  AUTOSCALER_DISCOVERY_TAGS,
+  AWS_SERVICES,
+  CLUSTER_AUTOSCALER_ACCOUNT,
+  CLUSTER_NAME,
+  SECRETS_READER_ACCOUNT,
+  type ServiceName,
+  serviceAccountName,
+} from "./names.ts";
+import { capitalize, OutputKeys } from "./output-keys.ts";
 
 export interface ServiceAccountsStackProps extends StackProps {
   cluster: ClusterRefs;
@@ -12,8 +20,16 @@ export interface ServiceAccountsStackProps extends StackProps {
   namespace: string;
 }
 
+interface Statement {
+  Effect: "Allow";
+  Action: string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string>>;
+}
+
 /** What each service account may do: the least its service needs. */
-function servicePermissions(data: DataRefs) {
+function servicePermissions(data: DataRefs): Partial<Record<ServiceName, Statement[]>> {
+  const tables = Object.values(data.tableArns);
   return {
     evaluation: [
       {
@@ -44,10 +60,58 @@ function servicePermissions(data: DataRefs) {
           "dynamodb:Query",
           "dynamodb:DescribeTable",
         ],
-        Resource: [data.eventsTableArn, data.countersTableArn],
+        Resource: tables,
       },
     ],
   };
+}
+
+/**
+ * Cluster Autoscaler reads every Auto Scaling group and instance type, and resizes only the
+ * groups tagged as this cluster's (the node group's, which EKS tags for discovery).
+ */
+export const CLUSTER_AUTOSCALER_PERMISSIONS: Statement[] = [
+  {
+    Effect: "Allow",
+    Action: [
+      "autoscaling:DescribeAutoScalingGroups",
+      "autoscaling:DescribeAutoScalingInstances",
+      "autoscaling:DescribeLaunchConfigurations",
+      "autoscaling:DescribeScalingActivities",
+      "autoscaling:DescribeTags",
+      "ec2:DescribeImages",
+      "ec2:DescribeInstanceTypes",
+      "ec2:DescribeLaunchTemplateVersions",
+      "ec2:GetInstanceTypesFromInstanceRequirements",
+      "eks:DescribeNodegroup",
+    ],
+    Resource: "*",
+  },
+  {
+    Effect: "Allow",
+    Action: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+    Resource: "*",
+    Condition: {
+      StringEquals: {
+        [`aws:ResourceTag/k8s.io/cluster-autoscaler/${CLUSTER_NAME}`]:
+          AUTOSCALER_DISCOVERY_TAGS[`k8s.io/cluster-autoscaler/${CLUSTER_NAME}`],
+      },
+    },
+  },
+];
+
+/** External Secrets Operator reads the databases' and the shared secrets, nothing else. */
+function secretsReaderPermissions(data: DataRefs): Statement[] {
+  return [
+    {
+      Effect: "Allow",
+      Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+      Resource: [
+        ...Object.values(data.databaseSecretArns),
+        ...Object.values(data.sharedSecretArns),
+      ],
+    },
+  ];
 }
 
 /**
@@ -63,31 +127,49 @@ export class ServiceAccountsStack extends Stack {
       clientIdList: ["sts.amazonaws.com"],
     });
     const issuerHost = Fn.select(1, Fn.split("https://", props.cluster.oidcIssuerUrl));
-    const permissions = servicePermissions(props.data);
 
-    const roleFor = (id: string, serviceAccount: string, statements: object[]) =>
+    const roleFor = (
+      id: string,
+      account: { namespace: string; name: string },
+      statements: Statement[],
+    ) =>
       new iam.CfnRole(this, id, {
         assumeRolePolicyDocument: webIdentityTrust(
           provider.attrArn,
           issuerHost,
-          `system:serviceaccount:${props.namespace}:${serviceAccount}`,
+          `system:serviceaccount:${account.namespace}:${account.name}`,
         ),
         policies: [
           {
-            policyName: `${serviceAccount}-access`,
+            policyName: `${account.name}-access`,
             policyDocument: { Version: "2012-10-17", Statement: statements },
           },
         ],
       });
 
-    const evaluation = roleFor(
-      "EvaluationRole",
-      SERVICE_ACCOUNTS.evaluation,
-      permissions.evaluation,
+    const permissions = servicePermissions(props.data);
+    for (const service of AWS_SERVICES) {
+      const role = roleFor(
+        `${capitalize(service)}Role`,
+        { namespace: props.namespace, name: serviceAccountName(service) },
+        permissions[service] ?? [],
+      );
+      new CfnOutput(this, OutputKeys.serviceAccountRoleArn(service), { value: role.attrArn });
+    }
+
+    const autoscaler = roleFor(
+      "ClusterAutoscalerRole",
+      CLUSTER_AUTOSCALER_ACCOUNT,
+      CLUSTER_AUTOSCALER_PERMISSIONS,
     );
-    const analytics = roleFor("AnalyticsRole", SERVICE_ACCOUNTS.analytics, permissions.analytics);
-    new CfnOutput(this, OutputKeys.evaluationRoleArn, { value: evaluation.attrArn });
-    new CfnOutput(this, OutputKeys.analyticsRoleArn, { value: analytics.attrArn });
+    new CfnOutput(this, OutputKeys.clusterAutoscalerRoleArn, { value: autoscaler.attrArn });
+
+    const secretsReader = roleFor(
+      "SecretsReaderRole",
+      { namespace: props.namespace, name: SECRETS_READER_ACCOUNT },
+      secretsReaderPermissions(props.data),
+    );
+    new CfnOutput(this, OutputKeys.secretsReaderRoleArn, { value: secretsReader.attrArn });
   }
 }
 

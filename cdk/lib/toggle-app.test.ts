@@ -18,6 +18,7 @@ const TAGGABLE_TYPES = [
   "AWS::EC2::SecurityGroup",
   "AWS::EKS::Cluster",
   "AWS::EKS::Nodegroup",
+  "AWS::EKS::Addon",
   "AWS::ECR::Repository",
   "AWS::RDS::DBInstance",
   "AWS::RDS::DBSubnetGroup",

@@ -47,6 +47,7 @@ export function buildToggleStacks(app: Construct, settings: ToggleSettings): Tog
     network: network.refs,
     cluster: cluster.refs,
     postgresVersion: settings.postgresVersion,
+    sharedSecrets: settings.labRole === undefined,
   });
   const serviceAccounts =
     settings.labRole === undefined

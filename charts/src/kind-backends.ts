@@ -4,17 +4,33 @@
  * RDS, ElastiCache, SQS and DynamoDB; EKS uses the managed services instead.
  */
 import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
-import type { IContainer, ISecurityContext } from "kubernetes-models/v1";
+import type { IContainer, IEnvVar, ISecurityContext } from "kubernetes-models/v1";
 import { ConfigMap, Service } from "kubernetes-models/v1";
-import { databaseServices } from "../contract.ts";
+import {
+  QUEUE,
+  TABLES,
+  type TableName,
+  type TableTopology,
+} from "../../services/shared/topology.ts";
+import { type Backend, databaseServices } from "../contract.ts";
 import type { ChartDocument, ChartTemplate, Values } from "./template.ts";
 
 export const chartName = "kind-backends";
 
-function labels(v: Values, component: string): Record<string, string> {
+/** The label the services' network policies reach each kind of backend by. */
+export const BACKEND_COMPONENT: Record<Backend, string> = {
+  database: "postgres",
+  redis: "redis",
+  aws: "aws-emulator",
+};
+
+/** Ports the backends listen on inside the cluster. */
+export const BACKEND_PORTS: Record<Backend, number> = { database: 5432, redis: 6379, aws: 4566 };
+
+function labels(v: Values, name: string, backend: Backend): Record<string, string> {
   return {
-    "app.kubernetes.io/name": component,
-    "app.kubernetes.io/part-of": "toggle-master",
+    ...selector(name),
+    "app.kubernetes.io/component": BACKEND_COMPONENT[backend],
     "app.kubernetes.io/instance": v.scalar("$.Release.Name", "kind-backends"),
     "app.kubernetes.io/managed-by": v.scalar("$.Release.Service", "Helm"),
   };
@@ -25,12 +41,13 @@ const selector = (component: string) => ({
   "app.kubernetes.io/part-of": "toggle-master",
 });
 
-function service(v: Values, component: string, portName: string, port: number): ChartDocument {
+function service(v: Values, name: string, backend: Backend, portName: string): ChartDocument {
+  const port = BACKEND_PORTS[backend];
   return {
     object: new Service({
-      metadata: { name: component, labels: labels(v, component) },
+      metadata: { name, labels: labels(v, name, backend) },
       spec: {
-        selector: selector(component),
+        selector: selector(name),
         ports: [{ name: portName, port, targetPort: portName, protocol: "TCP" }],
       },
     }),
@@ -53,7 +70,7 @@ function postgres(v: Values, database: string): ChartDocument[] {
   const container: IContainer = {
     name: "postgres",
     image: v.scalar("$.Values.postgres.image", "postgres:17-alpine"),
-    ports: [{ name: "postgres", containerPort: 5432, protocol: "TCP" }],
+    ports: [{ name: "postgres", containerPort: BACKEND_PORTS.database, protocol: "TCP" }],
     env: [
       { name: "POSTGRES_DB", value: database },
       { name: "POSTGRES_USER", value: database },
@@ -80,13 +97,13 @@ function postgres(v: Values, database: string): ChartDocument[] {
   return [
     {
       object: new StatefulSet({
-        metadata: { name: component, labels: labels(v, component) },
+        metadata: { name: component, labels: labels(v, component, "database") },
         spec: {
           serviceName: component,
           replicas: 1,
           selector: { matchLabels: selector(component) },
           template: {
-            metadata: { labels: labels(v, component) },
+            metadata: { labels: labels(v, component, "database") },
             spec: {
               // uid 70 is the postgres user of the Alpine image.
               securityContext: { runAsNonRoot: true, runAsUser: 70, fsGroup: 70 },
@@ -105,7 +122,7 @@ function postgres(v: Values, database: string): ChartDocument[] {
         },
       }),
     },
-    service(v, component, "postgres", 5432),
+    service(v, component, "database", "postgres"),
   ];
 }
 
@@ -113,12 +130,12 @@ function redis(v: Values): ChartDocument[] {
   return [
     {
       object: new Deployment({
-        metadata: { name: "redis", labels: labels(v, "redis") },
+        metadata: { name: "redis", labels: labels(v, "redis", "redis") },
         spec: {
           replicas: 1,
           selector: { matchLabels: selector("redis") },
           template: {
-            metadata: { labels: labels(v, "redis") },
+            metadata: { labels: labels(v, "redis", "redis") },
             spec: {
               securityContext: { runAsNonRoot: true, runAsUser: 999 },
               containers: [
@@ -127,7 +144,7 @@ function redis(v: Values): ChartDocument[] {
                   image: v.scalar("$.Values.redis.image", "redis:7.4-alpine"),
                   // A cache: nothing is persisted.
                   args: ["--save", "", "--appendonly", "no"],
-                  ports: [{ name: "redis", containerPort: 6379, protocol: "TCP" }],
+                  ports: [{ name: "redis", containerPort: BACKEND_PORTS.redis, protocol: "TCP" }],
                   readinessProbe: { exec: { command: ["redis-cli", "ping"] }, periodSeconds: 5 },
                   resources: resources("250m", "128Mi"),
                   securityContext: dropAll,
@@ -138,68 +155,79 @@ function redis(v: Values): ChartDocument[] {
         },
       }),
     },
-    service(v, "redis", "redis", 6379),
+    service(v, "redis", "redis", "redis"),
   ];
+}
+
+/** The variable the init script reads a table's name from. */
+const tableVariable = (table: TableName) => `TABLE_${table.toUpperCase()}`;
+
+function createTable(table: TableName, spec: TableTopology): string {
+  const keys: (readonly [string, "HASH" | "RANGE"])[] = [
+    [spec.partitionKey, "HASH"],
+    ...(spec.sortKey === undefined ? [] : [[spec.sortKey, "RANGE"] as const]),
+  ];
+  return [
+    `awslocal dynamodb create-table --table-name "$${tableVariable(table)}" --billing-mode PAY_PER_REQUEST \\`,
+    `  --attribute-definitions ${keys.map(([key]) => `AttributeName=${key},AttributeType=S`).join(" ")} \\`,
+    `  --key-schema ${keys.map(([key, type]) => `AttributeName=${key},KeyType=${type}`).join(" ")}`,
+  ].join("\n");
 }
 
 /**
  * Run by LocalStack once it is up: the analytics queue with its dead-letter queue and the
- * two tables, keyed as the EKS stack creates them.
+ * tables, as the EKS stack creates them (both from services/shared/topology.ts).
  */
 const localstackInitScript = `#!/bin/bash
 set -euo pipefail
-dlq_url=$(awslocal sqs create-queue --queue-name "$QUEUE_NAME-dlq" --query QueueUrl --output text)
+dlq_url=$(awslocal sqs create-queue --queue-name "${QUEUE.deadLetterName}" --query QueueUrl --output text)
 dlq_arn=$(awslocal sqs get-queue-attributes --queue-url "$dlq_url" \\
   --attribute-names QueueArn --query Attributes.QueueArn --output text)
 cat > /tmp/queue-attributes.json <<JSON
-{"RedrivePolicy": "{\\"deadLetterTargetArn\\":\\"$dlq_arn\\",\\"maxReceiveCount\\":\\"3\\"}"}
+{"VisibilityTimeout": "${QUEUE.visibilityTimeoutSeconds}", "RedrivePolicy": "{\\"deadLetterTargetArn\\":\\"$dlq_arn\\",\\"maxReceiveCount\\":\\"${QUEUE.maxReceiveCount}\\"}"}
 JSON
 awslocal sqs create-queue --queue-name "$QUEUE_NAME" --attributes file:///tmp/queue-attributes.json
-awslocal dynamodb create-table --table-name "$EVENTS_TABLE" --billing-mode PAY_PER_REQUEST \\
-  --attribute-definitions AttributeName=event_id,AttributeType=S \\
-  --key-schema AttributeName=event_id,KeyType=HASH
-awslocal dynamodb create-table --table-name "$COUNTERS_TABLE" --billing-mode PAY_PER_REQUEST \\
-  --attribute-definitions AttributeName=flag_name,AttributeType=S AttributeName=hour,AttributeType=S \\
-  --key-schema AttributeName=flag_name,KeyType=HASH AttributeName=hour,KeyType=RANGE
+${(Object.entries(TABLES) as [TableName, TableTopology][]).map(([table, spec]) => createTable(table, spec)).join("\n")}
 `;
+
+const tableNameVariables = (v: Values): IEnvVar[] =>
+  (Object.entries(TABLES) as [TableName, TableTopology][]).map(([table, spec]) => ({
+    name: tableVariable(table),
+    value: v.scalar(`$.Values.dynamodb.tables.${table}`, spec.name),
+  }));
 
 function localstack(v: Values): ChartDocument[] {
   return [
     {
       object: new ConfigMap({
-        metadata: { name: "localstack-init", labels: labels(v, "localstack") },
+        metadata: { name: "localstack-init", labels: labels(v, "localstack", "aws") },
         data: { "init-aws.sh": localstackInitScript },
       }),
     },
     {
       object: new Deployment({
-        metadata: { name: "localstack", labels: labels(v, "localstack") },
+        metadata: { name: "localstack", labels: labels(v, "localstack", "aws") },
         spec: {
           replicas: 1,
           selector: { matchLabels: selector("localstack") },
           template: {
-            metadata: { labels: labels(v, "localstack") },
+            metadata: { labels: labels(v, "localstack", "aws") },
             spec: {
               containers: [
                 {
                   name: "localstack",
                   image: v.scalar("$.Values.localstack.image", "localstack/localstack:4.4"),
-                  ports: [{ name: "localstack", containerPort: 4566, protocol: "TCP" }],
+                  ports: [
+                    { name: "localstack", containerPort: BACKEND_PORTS.aws, protocol: "TCP" },
+                  ],
                   env: [
                     { name: "SERVICES", value: "sqs,dynamodb" },
                     { name: "AWS_DEFAULT_REGION", value: v.scalar("$.Values.region", "us-east-1") },
                     {
                       name: "QUEUE_NAME",
-                      value: v.scalar("$.Values.sqs.queueUrl | base", "toggle-analytics-queue"),
+                      value: v.scalar("$.Values.sqs.queueUrl | base", QUEUE.name),
                     },
-                    {
-                      name: "EVENTS_TABLE",
-                      value: v.scalar("$.Values.dynamodb.eventsTable", "analytics_events"),
-                    },
-                    {
-                      name: "COUNTERS_TABLE",
-                      value: v.scalar("$.Values.dynamodb.countersTable", "analytics_counters"),
-                    },
+                    ...tableNameVariables(v),
                   ],
                   // Ready once the init script above has created the queue and tables.
                   readinessProbe: {
@@ -224,7 +252,7 @@ function localstack(v: Values): ChartDocument[] {
         },
       }),
     },
-    service(v, "localstack", "localstack", 4566),
+    service(v, "localstack", "aws", "localstack"),
   ];
 }
 

@@ -79,6 +79,28 @@ describe("chart templates from kubernetes-models objects", () => {
     });
   });
 
+  test("a literal keeps another template language's braces through helm", async () => {
+    const literal: ChartTemplate = {
+      file: "configmap.yaml",
+      build: (v) => [
+        {
+          object: new ConfigMap({
+            metadata: { name: "x" },
+            data: { url: v.literal('postgres://{{ .user | urlquery }}:{{ "x" }}@db') },
+          }),
+        },
+      ],
+    };
+    const folder = await mkdtemp(join(tmpdir(), "toggle-chart-"));
+    await Bun.write(join(folder, "Chart.yaml"), "apiVersion: v2\nname: demo\nversion: 0.1.0\n");
+    await Bun.write(join(folder, "templates", "configmap.yaml"), renderTemplate(literal, "# demo"));
+    const result = await runHelm(["template", "x", folder]);
+    await rm(folder, { recursive: true, force: true });
+    expect(result.stderr).toBe("");
+    const rendered = parse(result.stdout.replace(/^---\n# Source:.*\n/, ""));
+    expect(rendered.data.url).toBe('postgres://{{ .user | urlquery }}:{{ "x" }}@db');
+  });
+
   test("validation reports the template file and the schema error", () => {
     const broken: ChartTemplate = {
       file: "broken.yaml",

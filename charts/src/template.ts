@@ -15,10 +15,13 @@ export interface KubernetesObject {
   toJSON(): unknown;
 }
 
+/** One `range` item's fields: samples give each field's type (strings are quoted). */
+type Item = Record<string, string | number>;
+
 /** Fields of one `range` item, each a Helm expression such as `$ref.key` or `.`. */
-export interface Loop<F extends string> {
+export interface Loop<T extends Item> {
   over: string;
-  fields: Record<F, string>;
+  fields: Record<keyof T, string>;
 }
 
 export interface Values {
@@ -27,13 +30,15 @@ export interface Values {
   /** A map or list written as YAML by a Helm expression such as `toYaml .Values.x`. */
   yaml<T extends object>(expression: string, sample: T): T;
   /** List items repeated by `{{ range }}`, built from the loop's fields. */
-  range<F extends string, T>(
-    loop: Loop<F>,
-    samples: readonly Record<F, string>[],
-    build: (item: Record<F, string>) => T,
-  ): T[];
+  range<T extends Item, R>(
+    loop: Loop<T>,
+    samples: readonly [T, ...T[]],
+    build: (item: T) => R,
+  ): R[];
   /** A list item present only when `condition` holds (always present in samples). */
   when<T>(condition: string, build: () => T): T[];
+  /** A string holding another template language's `{{ }}`, which Helm must leave alone. */
+  literal(text: string): string;
 }
 
 export interface ChartDocument {
@@ -52,6 +57,7 @@ export const sampleValues: Values = {
   yaml: (_expression, sample) => sample,
   range: (_loop, samples, build) => samples.map(build),
   when: (_condition, build) => [build()],
+  literal: (text) => text,
 };
 
 type Snippet =
@@ -79,19 +85,24 @@ class TemplateWriter implements Values {
     return this.mark({ type: "yaml", expression }) as unknown as T;
   }
 
-  range<F extends string, T>(
-    loop: Loop<F>,
-    _samples: readonly Record<F, string>[],
-    build: (item: Record<F, string>) => T,
-  ): T[] {
-    const item = {} as Record<F, string>;
-    for (const [field, expression] of Object.entries(loop.fields) as [F, string][]) {
-      item[field] = this.scalar(expression, "");
+  range<T extends Item, R>(
+    loop: Loop<T>,
+    samples: readonly [T, ...T[]],
+    build: (item: T) => R,
+  ): R[] {
+    const item = {} as Record<string, string | number>;
+    for (const [field, expression] of Object.entries(loop.fields) as [string, string][]) {
+      item[field] = this.scalar(expression, samples[0][field] ?? "");
     }
-    const body = build(item);
+    const body = build(item as T);
     return [
       this.mark({ type: "block", open: `{{- range ${loop.over} }}`, body, close: "{{- end }}" }),
-    ] as T[];
+    ] as R[];
+  }
+
+  /** A Go string literal inside an action: Helm prints it as it is, braces included. */
+  literal(text: string): string {
+    return this.mark({ type: "scalar", text: `{{ ${JSON.stringify(text)} | quote }}` });
   }
 
   when<T>(condition: string, build: () => T): T[] {

@@ -1,29 +1,46 @@
 /**
  * The shared chart of the five ToggleMaster services: one release per service, each with its
- * own values file (charts/values/<service>.yaml) layered under the environment's files.
+ * own values file (charts/values/<service>.yaml, generated from the topology) layered under
+ * the environment's files.
  */
 import { Deployment } from "kubernetes-models/apps/v1";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
-import { Ingress, NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
+import {
+  type INetworkPolicyEgressRule,
+  type INetworkPolicyPeer,
+  Ingress,
+  NetworkPolicy,
+} from "kubernetes-models/networking.k8s.io/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import type { IProbe, ITopologySpreadConstraint } from "kubernetes-models/v1";
 import { ConfigMap, Service, ServiceAccount } from "kubernetes-models/v1";
-import type { ChartTemplate, Values } from "./template.ts";
+import { TOPOLOGY } from "../../services/shared/topology.ts";
+import type { ChartDocument, ChartTemplate, Values } from "./template.ts";
 
 export const chartName = "toggle-service";
 
+/** Labels every service pod carries; network policies select peers by them. */
+export const PART_OF = { "app.kubernetes.io/part-of": "toggle-master" } as const;
+/** The cluster DNS pods, which every pod must reach to resolve names. */
+export const CLUSTER_DNS: INetworkPolicyPeer = {
+  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+  podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+};
+const DNS_PORT = 53;
+
+const samplePort = TOPOLOGY.auth.port;
 const name = (v: Values) => v.scalar('include "toggle-service.name" $', "auth");
-const port = (v: Values) => v.scalar("$.Values.port", 8001);
+const port = (v: Values) => v.scalar("$.Values.port", samplePort);
 const serviceAccountName = (v: Values) =>
   v.scalar('include "toggle-service.serviceAccountName" $', "auth-service");
 
 function selectorLabels(v: Values): Record<string, string> {
-  return { "app.kubernetes.io/name": name(v), "app.kubernetes.io/part-of": "toggle-master" };
+  return { "app.kubernetes.io/name": name(v), ...PART_OF };
 }
 
-function metadata(v: Values) {
+function metadata(v: Values, objectName: string = name(v)) {
   return {
-    name: name(v),
+    name: objectName,
     labels: {
       ...selectorLabels(v),
       "app.kubernetes.io/instance": v.scalar("$.Release.Name", "auth"),
@@ -36,6 +53,10 @@ function metadata(v: Values) {
   };
 }
 
+/** An object named after the service with a suffix, such as `auth-admin`. */
+const suffixed = (v: Values, suffix: string) =>
+  v.scalar(`printf "%s-${suffix}" (include "toggle-service.name" $)`, `auth-${suffix}`);
+
 function probe(v: Values, kind: "startup" | "readiness" | "liveness", samplePath: string): IProbe {
   const values = `$.Values.probes.${kind}`;
   return {
@@ -43,6 +64,7 @@ function probe(v: Values, kind: "startup" | "readiness" | "liveness", samplePath
     initialDelaySeconds: v.scalar(`${values}.initialDelaySeconds`, 0),
     periodSeconds: v.scalar(`${values}.periodSeconds`, 10),
     failureThreshold: v.scalar(`${values}.failureThreshold`, 3),
+    timeoutSeconds: v.scalar(`${values}.timeoutSeconds`, 2),
   };
 }
 
@@ -66,17 +88,23 @@ const deployment: ChartTemplate = {
         spec: {
           revisionHistoryLimit: 5,
           selector: { matchLabels: selectorLabels(v) },
+          // One extra pod at a time and none taken away: the pod budget counts one surge pod
+          // per service (charts/README.md, "Pod budget").
           strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {
             metadata: {
               labels: metadata(v).labels,
               annotations: {
                 "prometheus.io/scrape": "true",
-                "prometheus.io/port": v.scalar("$.Values.port | toString", "8001"),
+                "prometheus.io/port": v.scalar("$.Values.port | toString", String(samplePort)),
                 "prometheus.io/path": v.scalar("$.Values.metrics.path", "/metrics"),
-                // Rolls the pods when their settings change.
+                // Roll the pods when their settings or their Secret's contents change.
                 "checksum/config": v.scalar(
                   'include (print $.Template.BasePath "/configmap.yaml") $ | sha256sum',
+                  "0".repeat(64),
+                ),
+                "checksum/secrets": v.scalar(
+                  'include "toggle-service.secretsChecksum" $',
                   "0".repeat(64),
                 ),
               },
@@ -86,6 +114,10 @@ const deployment: ChartTemplate = {
               // The EKS pod identity webhook mounts its own token; the API token is not needed.
               automountServiceAccountToken: false,
               enableServiceLinks: false,
+              terminationGracePeriodSeconds: v.scalar(
+                "$.Values.lifecycle.terminationGracePeriodSeconds",
+                15,
+              ),
               securityContext: {
                 runAsNonRoot: true,
                 runAsUser: 65532,
@@ -99,7 +131,10 @@ const deployment: ChartTemplate = {
               containers: [
                 {
                   name: name(v),
-                  image: v.scalar('include "toggle-service.image" $', "toggle-master/auth:dev"),
+                  image: v.scalar(
+                    'include "toggle-service.image" $',
+                    "toggle-master/auth:0123abcd4567",
+                  ),
                   imagePullPolicy: v.scalar("$.Values.image.pullPolicy", "IfNotPresent"),
                   ports: [{ name: "http", containerPort: port(v), protocol: "TCP" }],
                   envFrom: [{ configMapRef: { name: name(v) } }],
@@ -127,6 +162,12 @@ const deployment: ChartTemplate = {
                   startupProbe: probe(v, "startup", "/health"),
                   readinessProbe: probe(v, "readiness", "/health/ready"),
                   livenessProbe: probe(v, "liveness", "/health"),
+                  // The image has no shell: the kubelet itself waits before sending SIGTERM.
+                  lifecycle: {
+                    preStop: {
+                      sleep: { seconds: v.scalar("$.Values.lifecycle.preStopSeconds", 5) },
+                    },
+                  },
                   securityContext: {
                     runAsNonRoot: true,
                     readOnlyRootFilesystem: true,
@@ -184,12 +225,16 @@ const configMap: ChartTemplate = {
     {
       object: new ConfigMap({
         metadata: metadata(v),
-        data: v.yaml('include "toggle-service.config" $', { PORT: "8001", LOG_LEVEL: "info" }),
+        data: v.yaml('include "toggle-service.config" $', {
+          PORT: String(samplePort),
+          LOG_LEVEL: "info",
+        }),
       }),
     },
   ],
 };
 
+/** With two or more replicas one must stay up; a single-replica service may be moved. */
 const podDisruptionBudget: ChartTemplate = {
   file: "poddisruptionbudget.yaml",
   build: (v) => [
@@ -197,7 +242,7 @@ const podDisruptionBudget: ChartTemplate = {
       object: new PodDisruptionBudget({
         metadata: metadata(v),
         spec: {
-          maxUnavailable: v.scalar("$.Values.podDisruptionBudget.maxUnavailable", 1),
+          minAvailable: v.scalar("$.Values.podDisruptionBudget.minAvailable", 1),
           selector: { matchLabels: selectorLabels(v) },
         },
       }),
@@ -213,7 +258,7 @@ const horizontalPodAutoscaler: ChartTemplate = {
         metadata: metadata(v),
         spec: {
           scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: name(v) },
-          minReplicas: v.scalar("$.Values.autoscaling.minReplicas", 1),
+          minReplicas: v.scalar("$.Values.autoscaling.minReplicas", 2),
           maxReplicas: v.scalar("$.Values.autoscaling.maxReplicas", 3),
           metrics: [
             {
@@ -233,37 +278,90 @@ const horizontalPodAutoscaler: ChartTemplate = {
   ],
 };
 
+function ingressDocument(
+  v: Values,
+  objectName: string,
+  paths: string,
+  samplePaths: [string, ...string[]],
+  annotations?: Record<string, string>,
+): Ingress {
+  return new Ingress({
+    metadata: { ...metadata(v, objectName), ...(annotations && { annotations }) },
+    spec: {
+      ingressClassName: v.scalar("$.Values.ingress.className", "nginx"),
+      rules: [
+        {
+          http: {
+            paths: v.range(
+              { over: paths, fields: { path: "." } },
+              samplePaths.map((path) => ({ path })) as [{ path: string }],
+              (item) => ({
+                path: item.path,
+                pathType: "Prefix",
+                backend: { service: { name: name(v), port: { number: port(v) } } },
+              }),
+            ),
+          },
+        },
+      ],
+    },
+  });
+}
+
 const ingress: ChartTemplate = {
   file: "ingress.yaml",
   build: (v) => [
     {
       condition: "$.Values.ingress.paths",
-      object: new Ingress({
-        metadata: metadata(v),
-        spec: {
-          ingressClassName: v.scalar("$.Values.ingress.className", "nginx"),
-          rules: [
-            {
-              http: {
-                paths: v.range(
-                  { over: "$.Values.ingress.paths", fields: { path: "." } },
-                  [{ path: "/admin" }, { path: "/validate" }],
-                  (item) => ({
-                    path: item.path,
-                    pathType: "Prefix",
-                    backend: { service: { name: name(v), port: { number: port(v) } } },
-                  }),
-                ),
-              },
-            },
-          ],
-        },
+      object: ingressDocument(v, name(v), "$.Values.ingress.paths", ["/validate", "/token"]),
+    },
+  ],
+};
+
+/**
+ * Operator routes, on the public controller only for the source ranges the environment
+ * allows; with none (the default) they are not routed at all.
+ */
+const adminIngress: ChartTemplate = {
+  file: "admin-ingress.yaml",
+  build: (v) => [
+    {
+      condition: "and $.Values.adminIngress.paths $.Values.adminIngress.allowedSourceRanges",
+      object: ingressDocument(v, suffixed(v, "admin"), "$.Values.adminIngress.paths", ["/admin"], {
+        "nginx.ingress.kubernetes.io/whitelist-source-range": v.scalar(
+          'join "," $.Values.adminIngress.allowedSourceRanges',
+          "203.0.113.0/24",
+        ),
       }),
     },
   ],
 };
 
-/** Only the ingress controller, the listed client services and, optionally, a scraper get in. */
+const ingressController: INetworkPolicyPeer = {
+  podSelector: {
+    matchLabels: {
+      "app.kubernetes.io/name": "ingress-nginx",
+      "app.kubernetes.io/component": "controller",
+    },
+  },
+};
+
+function servicePeer(service: string): INetworkPolicyPeer {
+  return { podSelector: { matchLabels: { "app.kubernetes.io/name": service, ...PART_OF } } };
+}
+
+const dnsRule: INetworkPolicyEgressRule = {
+  to: [CLUSTER_DNS],
+  ports: [
+    { protocol: "UDP", port: DNS_PORT },
+    { protocol: "TCP", port: DNS_PORT },
+  ],
+};
+
+/**
+ * In: the ingress controller, the client services and, optionally, a scraper. Out: DNS and
+ * the services it calls. Its backends get a policy of their own, below.
+ */
 const networkPolicy: ChartTemplate = {
   file: "networkpolicy.yaml",
   build: (v) => [
@@ -272,7 +370,7 @@ const networkPolicy: ChartTemplate = {
         metadata: metadata(v),
         spec: {
           podSelector: { matchLabels: selectorLabels(v) },
-          policyTypes: ["Ingress"],
+          policyTypes: ["Ingress", "Egress"],
           ingress: [
             {
               from: [
@@ -285,24 +383,12 @@ const networkPolicy: ChartTemplate = {
                       ),
                     },
                   },
-                  podSelector: {
-                    matchLabels: {
-                      "app.kubernetes.io/name": "ingress-nginx",
-                      "app.kubernetes.io/component": "controller",
-                    },
-                  },
+                  ...ingressController,
                 },
                 ...v.range(
                   { over: "$.Values.networkPolicy.allowFrom", fields: { service: "." } },
                   [{ service: "flag" }],
-                  (item) => ({
-                    podSelector: {
-                      matchLabels: {
-                        "app.kubernetes.io/name": item.service,
-                        "app.kubernetes.io/part-of": "toggle-master",
-                      },
-                    },
-                  }),
+                  (item) => servicePeer(item.service),
                 ),
                 ...v.when("$.Values.networkPolicy.scrapeNamespace", () => ({
                   namespaceSelector: {
@@ -318,13 +404,46 @@ const networkPolicy: ChartTemplate = {
               ports: [{ protocol: "TCP", port: port(v) }],
             },
           ],
+          egress: [
+            dnsRule,
+            ...v.range(
+              {
+                over: "$.Values.networkPolicy.egress.peers",
+                fields: { service: ".service", port: ".port" },
+              },
+              [{ service: "auth", port: samplePort }],
+              (item): INetworkPolicyEgressRule => ({
+                to: [servicePeer(String(item.service))],
+                ports: [{ protocol: "TCP", port: item.port }],
+              }),
+            ),
+          ],
         },
       }),
     },
+    backendPolicy(v),
   ],
 };
 
+/** Out to the databases, Redis and AWS it uses, reached as the environment says. */
+function backendPolicy(v: Values): ChartDocument {
+  return {
+    condition: "$.Values.networkPolicy.egress.backends",
+    object: new NetworkPolicy({
+      metadata: metadata(v, suffixed(v, "backends")),
+      spec: {
+        podSelector: { matchLabels: selectorLabels(v) },
+        policyTypes: ["Egress"],
+        egress: v.yaml<INetworkPolicyEgressRule[]>('include "toggle-service.backendEgress" $', [
+          { to: [{ ipBlock: { cidr: "10.0.0.0/16" } }], ports: [{ protocol: "TCP", port: 5432 }] },
+        ]),
+      },
+    }),
+  };
+}
+
 export const templates: ChartTemplate[] = [
+  adminIngress,
   configMap,
   deployment,
   horizontalPodAutoscaler,
@@ -346,9 +465,9 @@ export const helpers = `{{/* The service name; every object of a release is name
 {{- printf "%s-service" (include "toggle-service.name" .) -}}
 {{- end }}
 
-{{/* Image reference: [registry/]prefix/name:tag. */}}
+{{/* Image reference: [registry/]prefix/name:tag, where the tag names a commit. */}}
 {{- define "toggle-service.image" -}}
-{{- with .Values.image.registry }}{{ . }}/{{ end }}{{ .Values.image.repositoryPrefix }}/{{ include "toggle-service.name" . }}:{{ .Values.image.tag }}
+{{- with .Values.image.registry }}{{ . }}/{{ end }}{{ .Values.image.repositoryPrefix }}/{{ include "toggle-service.name" . }}:{{ required "image.tag is required: build the images (kind/build-images.sh, cdk/scripts/push-images.sh), which write it" .Values.image.tag }}
 {{- end }}
 
 {{/* The IAM role of this service from the environment's serviceAccountRoles, if any. */}}
@@ -357,26 +476,48 @@ export const helpers = `{{/* The service name; every object of a release is name
 {{- toYaml (ternary (dict "eks.amazonaws.com/role-arn" $role) (dict) (ne $role "")) -}}
 {{- end }}
 
-{{/* Plain settings: PORT, each platformEnv name resolved from the environment's
+{{/* Plain settings: PORT, each platformEnv variable resolved from the environment's
      infrastructure values (empty ones left out), then the release's own env. */}}
 {{- define "toggle-service.config" -}}
-{{- $redisUrl := "" -}}
-{{- with .Values.redis.host }}{{ $redisUrl = printf "redis://%s:%v" . $.Values.redis.port }}{{ end -}}
-{{- $platform := dict
-      "REDIS_URL" $redisUrl
-      "AWS_REGION" .Values.region
-      "AWS_SQS_URL" .Values.sqs.queueUrl
-      "AWS_DYNAMODB_TABLE" .Values.dynamodb.eventsTable
-      "AWS_DYNAMODB_COUNTERS_TABLE" .Values.dynamodb.countersTable
-      "AWS_ENDPOINT_URL" .Values.aws.endpointUrl
-      "AWS_ACCESS_KEY_ID" .Values.aws.accessKeyId
-      "AWS_SECRET_ACCESS_KEY" .Values.aws.secretAccessKey -}}
 {{- $config := dict "PORT" (toString .Values.port) -}}
-{{- range $setting := .Values.platformEnv -}}
-{{- if not (hasKey $platform $setting) }}{{ fail (printf "platformEnv: unknown setting %s" $setting) }}{{ end -}}
-{{- with get $platform $setting }}{{ $_ := set $config $setting (toString .) }}{{ end -}}
+{{- range $variable, $wiring := .Values.platformEnv -}}
+{{- with include "toggle-service.wiredValue" (dict "wiring" $wiring "Values" $.Values) }}{{ $_ := set $config $variable . }}{{ end -}}
 {{- end -}}
 {{- range $setting, $value := .Values.env }}{{ $_ := set $config $setting (toString $value) }}{{ end -}}
 {{- toYaml $config -}}
+{{- end }}
+
+{{/* The value of one wired variable (services/shared/topology.ts says where each comes from). */}}
+{{- define "toggle-service.wiredValue" -}}
+{{- $wiring := .wiring -}}
+{{- $values := .Values -}}
+{{- if eq $wiring.from "peer" }}{{ printf "http://%s:%v" $wiring.service $wiring.port }}
+{{- else if eq $wiring.from "redis" }}{{ with $values.redis.host }}{{ printf "redis://%s:%v" . $values.redis.port }}{{ end }}
+{{- else if eq $wiring.from "queue" }}{{ $values.sqs.queueUrl }}
+{{- else if eq $wiring.from "table" }}{{ required (printf "dynamodb.tables.%s is required" $wiring.table) (get $values.dynamodb.tables $wiring.table) }}
+{{- else if eq $wiring.from "region" }}{{ $values.region }}
+{{- else if eq $wiring.from "emulator" }}{{ get $values.aws $wiring.setting }}
+{{- else }}{{ fail (printf "platformEnv: unknown source %s" $wiring.from) }}
+{{- end -}}
+{{- end }}
+
+{{/* The contents of the Secrets the pods read, as the cluster holds them when this is
+     applied (empty under helm template): a new value rolls the pods on the next apply. */}}
+{{- define "toggle-service.secretsChecksum" -}}
+{{- $contents := dict -}}
+{{- range $variable, $ref := .Values.secretEnv -}}
+{{- $secret := lookup "v1" "Secret" $.Release.Namespace $ref.secret | default dict -}}
+{{- $_ := set $contents $ref.secret ($secret.data | default dict) -}}
+{{- end -}}
+{{- toJson $contents | sha256sum -}}
+{{- end }}
+
+{{/* Egress rules to each backend the service uses, from the environment's backendEgress. */}}
+{{- define "toggle-service.backendEgress" -}}
+{{- $rules := list -}}
+{{- range $backend := .Values.networkPolicy.egress.backends -}}
+{{- $rules = concat $rules (required (printf "backendEgress.%s is required" $backend) (get ($.Values.backendEgress | default dict) $backend)) -}}
+{{- end -}}
+{{- toYaml $rules -}}
 {{- end }}
 `;

@@ -19,6 +19,8 @@ export interface MeasuredStage {
   errorRate: number;
   passed: boolean;
   failures: string[];
+  /** Share of the stage's requests that were writes (management routes), when recorded. */
+  writeShare: number | null;
 }
 
 export interface Measurement {
@@ -139,7 +141,21 @@ function parseStage(
     errorRate: measure("errorRate", 1),
     passed,
     failures,
+    writeShare: writeShare(stage.routes),
   };
+}
+
+/** Management requests over all requests of a stage's routes; null when not recorded. */
+function writeShare(routes: unknown): number | null {
+  if (!isRecord(routes)) return null;
+  const counts = Object.fromEntries(
+    Object.entries(routes).map(([route, numbers]) => [
+      route,
+      isRecord(numbers) && typeof numbers.requests === "number" ? numbers.requests : 0,
+    ]),
+  );
+  const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
+  return total > 0 ? (counts.management ?? 0) / total : null;
 }
 
 export function planCapacity(request: CapacityRequest): CapacityPlan {

@@ -1,7 +1,11 @@
 // Prints a capacity plan with its arithmetic, so the decision can be checked by hand.
 
+import { NODES_AT_REST } from "../../cdk/lib/settings.ts";
+import { contract } from "../../charts/contract.ts";
+import { SERVICE_NAMES } from "../../services/shared/topology.ts";
 import { percent } from "../lib/toggle.ts";
 import type { CapacityPlan, MeasuredCapacity } from "./model.ts";
+import { type DeploymentPlan, num } from "./plan.ts";
 
 export function formatPlan(plan: CapacityPlan): string {
   const { request, basis } = plan;
@@ -69,7 +73,70 @@ function nodes(count: number): string {
   return count === 1 ? "1 node" : `${count} nodes`;
 }
 
-/** Whole numbers as they are, others to one decimal. */
-function num(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+/** The deployment plan: the limits of the current settings, the instance types, the answer. */
+export function formatDeploymentPlan(plan: DeploymentPlan): string {
+  const { request, measuredOn, recommended } = plan;
+  const maxNodes = request.capacity.request.maxNodes;
+  const limitRows = plan.limits
+    .slice()
+    .sort((a, b) => a.rps - b.rps)
+    .map((limit) => [
+      `${limit.name}${limit.assumed ? " (assumed)" : ""}`,
+      `${num(Math.floor(limit.rps))} rps`,
+      limit.arithmetic,
+      limit === plan.firstLimit ? "← first" : "",
+    ]);
+  const candidateRows = plan.candidates.map((candidate) => [
+    candidate.type.name,
+    candidate.type.architecture,
+    String(candidate.type.vcpus),
+    String(candidate.type.maxPods),
+    `${candidate.nodes} (${candidate.nodesForCpu} / ${candidate.nodesForPods})`,
+    candidate.usdPerHour.toFixed(2),
+    candidate.credits
+      ? `${percent(candidate.credits.utilization)} CPU; empty bank: +$${candidate.credits.surplusUsdPerNodeHour.toFixed(3)}/node-hour (a full bank lasts ${num(candidate.credits.bankHours)} h, added nodes have none)`
+      : "",
+  ]);
+  const maxima = SERVICE_NAMES.map(
+    (service) => `${service} ${plan.autoscalerMaxima[service]}`,
+  ).join(", ");
+  const lines = [
+    `Plan for ${num(plan.requiredRps)} rps over a ${num(request.peakHours)} h peak (writes ${percent(plan.writeShare)} of requests, measured on ${measuredOn.name}).`,
+    "",
+    `Where the current settings give out (node group max ${maxNodes} × ${measuredOn.name}, evaluation autoscaler max ${contract.evaluation.replicas.max}):`,
+    ...table(limitRows).map((row) => `  ${row}`),
+    "",
+    `Instance types for ${num(plan.requiredRps)} rps (rate per node scaled by vCPUs from ${measuredOn.name}; nodes = max(CPU, pods, ${NODES_AT_REST})):`,
+    ...table([
+      ["type", "arch", "vCPU", "pods/node", "nodes (CPU / pods)", "$/hour", "CPU credits"],
+      ...candidateRows,
+    ]).map((row) => `  ${row}`),
+    "",
+    `Plan: ${recommended.type.name} (${recommended.type.architecture}), node group max ${recommended.nodes} (${recommended.binds} binds), autoscaler maxima ${maxima}.`,
+    `  cd cdk && bunx cdk deploy --all -c instanceType=${recommended.type.name} -c maxNodes=${recommended.nodes}`,
+    `  charts/contract.ts: evaluation replicas max ${plan.evaluationPods}; then bun charts/generate.ts and helmfile sync`,
+    `  Confirm with a stress run on ${recommended.type.name} before the peak: the rate per node is scaled, not measured.`,
+  ];
+  if (plan.backendShortfalls.length > 0) {
+    const shortfalls = plan.backendShortfalls
+      .map((limit) => `${limit.name} at ${num(Math.floor(limit.rps))} rps`)
+      .join(", ");
+    lines.push(
+      `Not enough by nodes alone: ${shortfalls} (assumed limits) — scale those backends first (gp3 or provisioned IOPS, a larger cache node) and measure them.`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** Rows padded into aligned columns. */
+function table(rows: string[][]): string[] {
+  const widths = (rows[0] ?? []).map((_, column) =>
+    Math.max(...rows.map((row) => row[column]?.length ?? 0)),
+  );
+  return rows.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join("  ")
+      .trimEnd(),
+  );
 }

@@ -1,6 +1,8 @@
 // Settings shared by the k6 scripts (which pass __ENV) and the Bun local twin (which passes
 // process.env). Pure: no runtime-specific API, so both runtimes can import it.
 
+import { TOPOLOGY } from "../../services/shared/topology.ts";
+
 export type Env = Readonly<Record<string, string | undefined>>;
 
 export const ROUTES = ["evaluate", "ofrep", "management"] as const;
@@ -49,13 +51,6 @@ export interface SettingDefaults {
   evaluationPods: number | null;
 }
 
-const LOCAL_PORTS: Record<keyof ServiceUrls, number> = {
-  auth: 8001,
-  flag: 8002,
-  targeting: 8003,
-  evaluation: 8004,
-};
-
 export function readSettings(
   env: Env,
   defaults: SettingDefaults = { nodes: null, evaluationPods: null },
@@ -83,7 +78,7 @@ export function serviceUrls(env: Env): ServiceUrls {
     return { auth: url, flag: url, targeting: url, evaluation: url };
   }
   const url = (service: keyof ServiceUrls, name: string) =>
-    trimTrailingSlash(text(env, name) ?? `http://127.0.0.1:${LOCAL_PORTS[service]}`);
+    trimTrailingSlash(text(env, name) ?? `http://127.0.0.1:${TOPOLOGY[service].port}`);
   return {
     auth: url("auth", "AUTH_URL"),
     flag: url("flag", "FLAG_URL"),

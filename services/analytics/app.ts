@@ -1,17 +1,18 @@
 import { authGuard, type KeyValidator } from "@togglemaster/shared/auth-guard";
 import { serviceUnavailable } from "@togglemaster/shared/errors";
+import { HOUR_MS, isoHour } from "@togglemaster/shared/events";
 import { platform } from "@togglemaster/shared/http";
 import { describeError, type Logger } from "@togglemaster/shared/logger";
 import type { Registry } from "@togglemaster/shared/metrics";
 import { flagNameSchema } from "@togglemaster/shared/schemas";
 import { Elysia, t } from "elysia";
 import type { ConsumerHealth } from "./consumer.ts";
-import { HOUR_MS, type HourlyCount, isoHour } from "./events.ts";
+import { Tally } from "./counters.ts";
 import { probes } from "./probes.ts";
 import type { EventStore } from "./store.ts";
 
 export interface AnalyticsAppOptions {
-  store: EventStore;
+  store: Pick<EventStore, "hourlyCounts">;
   health: () => ConsumerHealth;
   /** The counters are business data: readable with an API key or JWT, like flags. */
   jwtSecret: string;
@@ -25,8 +26,12 @@ export interface AnalyticsAppOptions {
 
 const WINDOW_HOURS = 24;
 
-const sum = (counts: HourlyCount[], pick: (count: HourlyCount) => number) =>
-  counts.reduce((total, count) => total + pick(count), 0);
+/** v1's `true`/`false` (zero for a flag whose values are not booleans), then each variant. */
+const counts = (tally: Tally) => ({
+  true: tally.trueCount,
+  false: tally.falseCount,
+  variants: Object.fromEntries(tally.variants),
+});
 
 export function createAnalyticsApp(options: AnalyticsAppOptions) {
   const { store, health, logger, metrics, corsOrigins, now = Date.now } = options;
@@ -43,34 +48,26 @@ export function createAnalyticsApp(options: AnalyticsAppOptions) {
         const hours = Array.from({ length: WINDOW_HOURS }, (_, index) =>
           isoHour(first + index * HOUR_MS),
         );
-        let stored: HourlyCount[];
+        let stored: Map<string, Tally>;
         try {
           stored = await store.hourlyCounts(name, isoHour(first), isoHour(current));
         } catch (error) {
           logger.warn("counters unavailable", { flag_name: name, error: describeError(error) });
           throw serviceUnavailable("Banco de dados indisponível", "DATABASE_UNAVAILABLE");
         }
-        const byHour = new Map(stored.map((count) => [count.hour, count]));
-        const counts = hours.map(
-          (hour) => byHour.get(hour) ?? { flagName: name, hour, trueCount: 0, falseCount: 0 },
-        );
+        const totals = new Tally();
+        for (const hour of hours) totals.addAll(stored.get(hour) ?? new Tally());
         return {
           flag_name: name,
-          hours: counts.map(({ hour, trueCount, falseCount }) => ({
-            hour,
-            true: trueCount,
-            false: falseCount,
-          })),
-          totals: {
-            true: sum(counts, (count) => count.trueCount),
-            false: sum(counts, (count) => count.falseCount),
-          },
+          hours: hours.map((hour) => ({ hour, ...counts(stored.get(hour) ?? new Tally()) })),
+          totals: counts(totals),
         };
       },
       {
         params: t.Object({ name: flagNameSchema("name", "'name' é obrigatório") }),
         detail: {
-          summary: "True and false results per hour over the last 24 hours",
+          summary:
+            "Evaluations per hour over the last 24 hours: true and false results, and per variant",
           tags: ["analytics"],
         },
       },

@@ -3,9 +3,8 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 
 export interface AwsClientOptions {
   region: string;
-  /** Emulator endpoints; unset means AWS itself. */
-  sqsEndpoint?: string;
-  dynamoEndpoint?: string;
+  /** An emulator's endpoint; unset means AWS itself. */
+  endpoint?: string;
   /** Unset means the SDK's default chain (environment, web identity, instance role). */
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
@@ -19,14 +18,7 @@ const transport = {
   requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
 };
 
-export function createAwsClients({
-  region,
-  sqsEndpoint,
-  dynamoEndpoint,
-  credentials,
-}: AwsClientOptions) {
-  return {
-    sqs: new SQSClient({ ...transport, region, endpoint: sqsEndpoint, credentials }),
-    dynamo: new DynamoDBClient({ ...transport, region, endpoint: dynamoEndpoint, credentials }),
-  };
-}
+export const sqsClient = (options: AwsClientOptions) => new SQSClient({ ...transport, ...options });
+
+export const dynamoClient = (options: AwsClientOptions) =>
+  new DynamoDBClient({ ...transport, ...options });

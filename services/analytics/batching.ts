@@ -1,4 +1,5 @@
 /** Chunking, backoff and sleeping for batched, retried calls to SQS and DynamoDB. */
+import type { Clock } from "@togglemaster/shared/clock";
 
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
@@ -13,16 +14,16 @@ export function backoffMs(attempt: number, baseMs: number, capMs: number): numbe
   return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
 }
 
-/** Resolves after `ms`, or as soon as `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Resolves after `ms` on `clock`, or as soon as `signal` aborts. */
+export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const done = () => {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       signal?.removeEventListener("abort", done);
       resolve();
     };
-    const timer = setTimeout(done, ms);
+    const timer = clock.setTimeout(done, ms);
     signal?.addEventListener("abort", done, { once: true });
   });
 }

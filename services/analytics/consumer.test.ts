@@ -1,257 +1,334 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { GetItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
-import { ReceiveMessageCommand, SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+/**
+ * The consumer's rules, driven by a fake clock through a fake queue and a fake store (the
+ * real SQS and DynamoDB are exercised in pipeline.test.ts).
+ */
+import { describe, expect, test } from "bun:test";
+import { EnvelopeWriter } from "@togglemaster/shared/events";
+import { Registry } from "@togglemaster/shared/metrics";
 import {
-  type AwsLocal,
-  createQueue,
-  createTables,
-  DEFAULT_RESOURCES,
-  startAwsLocal,
-  startDynamoEmulator,
-} from "../../scripts/aws-local.ts";
-import {
-  type AnalyticsFixture,
-  awsClients,
-  itemsOfFlag,
-  queueDepth,
-  sendBodies,
-  sendEvents,
-  startAnalytics,
-  type TestEvent,
-  uniqueName,
-  waitFor,
-} from "./fixture.ts";
+  FakeQueue,
+  FakeStore,
+  type Journal,
+  metricValue,
+  type V1Event,
+} from "../../test/support/analytics.ts";
+import { FakeClock, settle } from "../../test/support/clock.ts";
+import { memoryLogger } from "../../test/support/testing.ts";
+import { Consumer, type ConsumerTuning } from "./consumer.ts";
+import type { ItemPolicy } from "./items.ts";
 
-let local: AwsLocal;
-let clients: ReturnType<typeof awsClients>;
-const running: AnalyticsFixture[] = [];
+const FLUSH_DELAY_MS = 1_000;
+const T0 = Date.parse("2026-12-02T17:20:00Z");
 
-beforeAll(async () => {
-  local = await startAwsLocal();
-  clients = awsClients(local.sqsEndpoint, local.dynamoEndpoint);
-});
-
-afterAll(async () => {
-  await Promise.all(running.map((fixture) => fixture.stop()));
-  clients.sqs.destroy();
-  clients.dynamo.destroy();
-  await local.stop();
-});
-
-/** A fresh queue (with its dead-letter queue), so each test sees only its own messages. */
-async function freshQueue(visibilityTimeoutSeconds?: number) {
-  const queue = await createQueue(local.sqsEndpoint, uniqueName("analytics"));
-  if (visibilityTimeoutSeconds !== undefined)
-    await clients.sqs.send(
-      new SetQueueAttributesCommand({
-        QueueUrl: queue.queueUrl,
-        Attributes: { VisibilityTimeout: String(visibilityTimeoutSeconds) },
-      }),
-    );
-  return queue;
-}
-
-async function analytics(
-  queueUrl: string,
-  options: Partial<Parameters<typeof startAnalytics>[0]> = {},
-) {
-  const fixture = await startAnalytics({
-    queueUrl,
-    sqsEndpoint: local.sqsEndpoint,
-    dynamoEndpoint: local.dynamoEndpoint,
-    ...options,
+function consumer({
+  tuning = {},
+  itemPolicy,
+}: {
+  tuning?: Partial<ConsumerTuning>;
+  itemPolicy?: ItemPolicy;
+} = {}) {
+  const clock = new FakeClock(T0);
+  const journal: Journal = [];
+  const queue = new FakeQueue(journal);
+  const store = new FakeStore(journal);
+  const logger = memoryLogger("analytics");
+  const metrics = new Registry();
+  const running = new Consumer({
+    queue,
+    store,
+    itemPolicy,
+    logger,
+    metrics,
+    clock,
+    tuning: { pollers: 1, flushDelayMs: FLUSH_DELAY_MS, ...tuning },
   });
-  running.push(fixture);
-  return fixture;
+  running.start();
+  return {
+    clock,
+    journal,
+    queue,
+    store,
+    logger,
+    consumer: running,
+    metric: (name: string) => metricValue(metrics, name),
+  };
 }
 
-const event = (flag: string, index: number, result = index % 2 === 0): TestEvent => ({
-  user_id: `user-${index}`,
-  flag_name: flag,
-  result,
-  timestamp: "2026-11-26T09:15:00.123Z",
-});
+const v1 = (timestamp: string, result = true, flag = "checkout"): string =>
+  JSON.stringify({
+    user_id: "user-1",
+    flag_name: flag,
+    result,
+    timestamp,
+  } satisfies V1Event);
 
-describe("consumer", () => {
-  test("stores each event as one item with exactly its attributes, then deletes the message", async () => {
-    const { queueUrl } = await freshQueue();
-    const fixture = await analytics(queueUrl);
-    const flag = uniqueName("stored");
-    const events = [event(flag, 0, true), event(flag, 1, false), event(flag, 2, true)];
-    const ids = await sendEvents(clients, queueUrl, events);
-
-    await waitFor("3 items", async () => (await itemsOfFlag(clients, flag)).length === 3);
-    for (const [index, id] of ids.entries()) {
-      const sent = events[index] as TestEvent;
-      const { Item } = await clients.dynamo.send(
-        new GetItemCommand({
-          TableName: DEFAULT_RESOURCES.eventsTable,
-          Key: { event_id: { S: id } },
-        }),
-      );
-      expect(Item).toEqual({
-        event_id: { S: id },
-        user_id: { S: sent.user_id },
-        flag_name: { S: flag },
-        result: { BOOL: sent.result },
-        timestamp: { S: sent.timestamp },
+const envelope = (producer: string, seq: number, results: boolean[]) => {
+  const writer = new EnvelopeWriter(producer, seq, T0);
+  for (const [index, result] of results.entries())
+    writer.addEvent({
+      time: T0 + index,
+      userId: `user-${index}`,
+      flagName: "checkout",
+      result,
+      variant: result ? "on" : "off",
+    });
+  for (const result of [true, false]) {
+    const evaluations = results.filter((each) => each === result).length;
+    if (evaluations > 0)
+      writer.addCount({
+        flagName: "checkout",
+        hour: "2026-12-02T17:00:00Z",
+        variant: result ? "on" : "off",
+        result,
+        evaluations,
       });
-    }
-    await waitFor("the queue to empty", async () => (await queueDepth(clients, queueUrl)) === 0);
-    expect(fixture.metric("analytics_messages_received_total")).toBe(3);
-    expect(fixture.metric("analytics_events_stored_total")).toBe(3);
-    expect(fixture.metric("analytics_sqs_delete_calls_total")).toBeGreaterThanOrEqual(1);
+  }
+  return writer.toString();
+};
+
+describe("store, then delete", () => {
+  test("a message is deleted only after its items are written and its counts added", async () => {
+    const { clock, journal, queue } = consumer();
+    await settle();
+    queue.deliver(v1("2026-12-02T17:05:00Z"), "m-1");
+    await clock.advance(FLUSH_DELAY_MS - 1);
+    expect(journal).toEqual([]);
+
+    await clock.advance(1);
+    expect(journal).toEqual(["put m-1", "count checkout 2026-12-02T17:00:00Z#v1", "delete m-1"]);
   });
 
-  test("a redelivered message overwrites its item instead of duplicating it", async () => {
-    const { queueUrl } = await freshQueue(1);
-    const fixture = await analytics(queueUrl);
-    // The first delete never reaches SQS, so the stored message comes back after its
-    // visibility timeout with the same MessageId.
-    let deletesDropped = 0;
-    fixture.sqs.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName !== "DeleteMessageBatchCommand" || deletesDropped > 0)
-          return next(args);
-        deletesDropped++;
-        return { output: { Successful: [], Failed: [], $metadata: {} }, response: {} } as never;
-      },
-      { step: "initialize", name: "dropFirstDelete" },
-    );
-    const flag = uniqueName("redelivered");
-    const [id] = await sendEvents(clients, queueUrl, [event(flag, 0)]);
+  test("a store failure leaves the message undeleted, and polling pauses until DynamoDB is back", async () => {
+    const { clock, queue, store, consumer: running, metric } = consumer();
+    await settle();
+    store.down = true;
+    queue.deliver(v1("2026-12-02T17:05:00Z"), "m-1");
+    await clock.advance(60_000);
+    expect(queue.deleted()).toEqual([]);
+    expect(store.items).toEqual([]);
+    expect(running.health().storeReachable).toBe(false);
+    expect(metric("analytics_dynamodb_write_failures_total")).toBeGreaterThan(3);
+    // The long poll under way when DynamoDB failed takes one more message; then none.
+    queue.deliver(v1("2026-12-02T17:06:00Z"), "m-2");
+    await clock.advance(1_000);
+    queue.deliver(v1("2026-12-02T17:07:00Z"), "m-3");
+    await clock.advance(60_000);
+    expect(metric("analytics_messages_received_total")).toBe(2);
+    expect(queue.waiting).toBe(1);
+    expect(metric("analytics_pending_messages")).toBe(2);
 
-    await waitFor(
-      "a second delivery",
-      () => fixture.metric("analytics_messages_received_total") >= 2,
-    );
-    await waitFor("the queue to empty", async () => (await queueDepth(clients, queueUrl)) === 0);
-    const items = await itemsOfFlag(clients, flag);
-    expect(items.map((item) => item.event_id?.S)).toEqual([id]);
-    expect(fixture.metric("analytics_events_stored_total")).toBe(2);
+    store.down = false;
+    await clock.advance(10_000);
+    expect(store.items.map((event) => event.eventId)).toEqual(["m-1", "m-2", "m-3"]);
+    expect(queue.deleted()).toEqual(["m-1", "m-2", "m-3"]);
+    expect(metric("analytics_pending_messages")).toBe(0);
+    expect(running.health().storeReachable).toBe(true);
   });
 
-  test("invalid messages are neither stored nor deleted and reach the dead-letter queue", async () => {
-    const { queueUrl, deadLetterQueueUrl } = await freshQueue(1);
-    const fixture = await analytics(queueUrl);
-    const flag = uniqueName("invalid");
+  test("a retried batch repeats only the writes that failed", async () => {
+    const { clock, journal, queue, store } = consumer();
+    await settle();
+    store.countsDown = true;
+    queue.deliver(v1("2026-12-02T17:05:00Z"), "m-1");
+    await clock.advance(30_000);
+    expect(journal).toEqual(["put m-1"]);
+
+    store.countsDown = false;
+    await clock.advance(10_000);
+    expect(journal).toEqual(["put m-1", "count checkout 2026-12-02T17:00:00Z#v1", "delete m-1"]);
+  });
+});
+
+describe("invalid messages", () => {
+  test("are never deleted, however often they come, and never stop the valid ones", async () => {
+    const { clock, queue, store, logger, metric } = consumer();
+    await settle();
     const invalid = [
       "not json {",
-      JSON.stringify({ user_id: "u1", flag_name: flag, timestamp: "2026-11-26T09:00:00Z" }),
+      JSON.stringify({ user_id: "u1", flag_name: "checkout", timestamp: "2026-12-02T17:00:00Z" }),
+      JSON.stringify({ v: 3, events: [] }),
+      // More variants of one flag in one hour than one counter write can name.
       JSON.stringify({
-        user_id: 7,
-        flag_name: flag,
-        result: true,
-        timestamp: "2026-11-26T09:00:00Z",
+        v: 2,
+        producer: "p1",
+        seq: 1,
+        t: T0,
+        events: [],
+        counts: Array.from({ length: 101 }, (_, index) => [
+          "checkout",
+          "2026-12-02T17:00:00Z",
+          `v${index}`,
+          null,
+          1,
+        ]),
       }),
-      JSON.stringify({ user_id: "u1", flag_name: flag, result: true, timestamp: "yesterday" }),
-      `{"user_id":"u1","flag_name":"${flag}","result":true,"timestamp":"2026-11-26T09:00:00Z","pad":"${"x".repeat(5_000)}"`,
+      JSON.stringify({
+        v: 2,
+        producer: "p1",
+        seq: 1,
+        t: 9e15,
+        events: [[0, "u", "f", true, "on"]],
+        counts: [],
+      }),
     ];
-    const invalidIds = await sendBodies(clients, queueUrl, invalid);
-    const [validId] = await sendEvents(clients, queueUrl, [event(flag, 1)]);
+    for (let delivery = 0; delivery < 3; delivery++)
+      for (const [index, body] of invalid.entries()) queue.deliver(body, `bad-${index}`);
+    queue.deliver(v1("2026-12-02T17:05:00Z"), "good");
+    await clock.advance(FLUSH_DELAY_MS * 5);
 
-    await waitFor("the valid event", async () => (await itemsOfFlag(clients, flag)).length === 1);
-    const dead: string[] = [];
-    await waitFor("all invalid messages in the dead-letter queue", async () => {
-      const { Messages = [] } = await clients.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: deadLetterQueueUrl, MaxNumberOfMessages: 10 }),
-      );
-      dead.push(...Messages.map((message) => message.Body ?? ""));
-      return dead.length === invalid.length;
+    expect(queue.deleted()).toEqual(["good"]);
+    expect(store.items.map((event) => event.eventId)).toEqual(["good"]);
+    expect(metric("analytics_messages_invalid_total")).toBe(invalid.length * 3);
+    logger.flush();
+    expect(logger.lines.filter((line) => line.includes("invalid message left")).length).toBe(
+      invalid.length * 3,
+    );
+  });
+});
+
+describe("a message delivered twice into one batch", () => {
+  test("v1: one item and one count, and both copies deleted", async () => {
+    const { clock, queue, store } = consumer();
+    await settle();
+    queue.deliver(v1("2026-12-02T17:05:00Z", true), "m-1");
+    queue.deliver(v1("2026-12-02T17:05:00Z", true), "m-1");
+    await clock.advance(FLUSH_DELAY_MS);
+
+    expect(store.items.map((event) => event.eventId)).toEqual(["m-1"]);
+    expect(store.resultsByHour("checkout")).toEqual({ "2026-12-02T17:00:00Z": [1, 0] });
+    expect(queue.deleted()).toEqual(["m-1", "m-1"]);
+  });
+
+  test("v2: the same producer and number is one message, whatever its MessageId", async () => {
+    const { clock, queue, store } = consumer();
+    await settle();
+    const body = envelope("p1", 7, [true, true, false]);
+    queue.deliver(body, "sqs-a");
+    queue.deliver(body, "sqs-b");
+    await clock.advance(FLUSH_DELAY_MS);
+
+    expect(store.items.map((event) => event.eventId)).toEqual(["p1:7:0", "p1:7:1", "p1:7:2"]);
+    expect(store.updates.map((update) => update.seqs)).toEqual([[7]]);
+    expect(store.resultsByHour("checkout")).toEqual({ "2026-12-02T17:00:00Z": [2, 1] });
+  });
+});
+
+describe("hour buckets", () => {
+  test("every minute of an hour counts in that hour, in UTC", async () => {
+    const { clock, queue, store } = consumer();
+    await settle();
+    const seventeen = [
+      "2026-12-02T17:00:00.000Z",
+      "2026-12-02T17:15:59.999Z",
+      "2026-12-02T17:16:00Z",
+      "2026-12-02T17:31:00Z",
+      "2026-12-02T17:45:30Z",
+      "2026-12-02T17:59:59.999Z",
+      "2026-12-02T14:44:00-03:00",
+      "2026-12-02T17:52",
+    ];
+    const others = [
+      "2026-12-02T16:59:59.999Z",
+      "2026-12-02T18:00:00Z",
+      "2026-12-02T20:01:00+02:00",
+    ];
+    for (const [index, timestamp] of [...seventeen, ...others].entries())
+      queue.deliver(v1(timestamp, index % 2 === 0), `m-${index}`);
+    await clock.advance(FLUSH_DELAY_MS);
+
+    expect(store.resultsByHour("checkout")).toEqual({
+      "2026-12-02T16:00:00Z": [1, 0],
+      "2026-12-02T17:00:00Z": [4, 4],
+      "2026-12-02T18:00:00Z": [1, 1],
     });
-    expect(dead.sort()).toEqual([...invalid].sort());
-    expect((await itemsOfFlag(clients, flag)).map((item) => item.event_id?.S)).toEqual([validId]);
-    expect(invalidIds).not.toContain(validId);
-    expect(await queueDepth(clients, queueUrl)).toBe(0);
-    // Each invalid message was received three times (then moved) and logged each time.
-    expect(fixture.metric("analytics_messages_invalid_total")).toBe(invalid.length * 3);
-    const logged = fixture.logger.lines.filter((line) => line.includes("invalid event left"));
-    expect(logged.length).toBe(invalid.length * 3);
-    expect(Math.max(...logged.map((line) => line.length))).toBeLessThan(1_000);
   });
+});
 
-  test("keeps messages while DynamoDB is down and stores each once when it is back", async () => {
-    const { queueUrl } = await freshQueue();
-    const dynamo = await startDynamoEmulator();
-    await createTables(dynamo.endpoint, DEFAULT_RESOURCES);
-    const fixture = await analytics(queueUrl, { dynamoEndpoint: dynamo.endpoint });
-    await waitFor("readiness", () => fixture.consumer.health().storeReachable);
-    await dynamo.stop();
+describe("event items", () => {
+  test("a flag kept as counters only stores no item and still counts every evaluation", async () => {
+    const { clock, queue, store, metric } = consumer({
+      itemPolicy: { mode: "all", sampleRate: 0, byFlag: new Map([["checkout", "none"]]) },
+    });
+    await settle();
+    queue.deliver(envelope("p1", 1, [true, false, false]), "m-1");
+    queue.deliver(v1("2026-12-02T17:05:00Z", true, "search"), "m-2");
+    await clock.advance(FLUSH_DELAY_MS);
 
-    const flag = uniqueName("outage");
-    const events = Array.from({ length: 30 }, (_, index) => event(flag, index));
-    await sendEvents(clients, queueUrl, events);
-    await waitFor(
-      "a failed write",
-      () => fixture.metric("analytics_dynamodb_write_failures_total") > 0,
-    );
-    expect(fixture.consumer.health().storeReachable).toBe(false);
-    expect(await queueDepth(clients, queueUrl)).toBe(30);
-    expect(fixture.metric("analytics_sqs_delete_calls_total")).toBe(0);
+    expect(store.items.map((event) => event.eventId)).toEqual(["m-2"]);
+    expect(store.resultsByHour("checkout")).toEqual({ "2026-12-02T17:00:00Z": [1, 2] });
+    expect(metric("analytics_events_not_kept_total")).toBe(3);
+    expect(queue.deleted()).toEqual(["m-1", "m-2"]);
+  });
+});
 
-    const revived = await startDynamoEmulator(Number(new URL(dynamo.endpoint).port));
-    try {
-      await createTables(revived.endpoint, DEFAULT_RESOURCES);
-      await waitFor("the queue to empty", async () => (await queueDepth(clients, queueUrl)) === 0);
-      const revivedClients = awsClients(local.sqsEndpoint, revived.endpoint);
-      const items = await itemsOfFlag(revivedClients, flag);
-      expect(items.length).toBe(30);
-      const { Items = [] } = await revivedClients.dynamo.send(
-        new QueryCommand({
-          TableName: DEFAULT_RESOURCES.countersTable,
-          KeyConditionExpression: "flag_name = :flag",
-          ExpressionAttributeValues: { ":flag": { S: flag } },
-        }),
-      );
-      expect(Items.map((item) => [item.hour?.S, item.true_count?.N, item.false_count?.N])).toEqual([
-        ["2026-11-26T09:00:00Z", "15", "15"],
-      ]);
-      expect(fixture.consumer.health().storeReachable).toBe(true);
-      revivedClients.sqs.destroy();
-      revivedClients.dynamo.destroy();
-    } finally {
-      await fixture.stop();
-      await revived.stop();
+describe("batching", () => {
+  test("messages arriving within the delay share one batch and one counter write", async () => {
+    const { clock, queue, store } = consumer();
+    await settle();
+    for (let seq = 1; seq <= 5; seq++) {
+      queue.deliver(envelope("p1", seq, [true, false]), `m-${seq}`);
+      await clock.advance(100);
     }
+    await clock.advance(FLUSH_DELAY_MS);
+    expect(store.updates.map((update) => update.seqs)).toEqual([[1, 2, 3, 4, 5]]);
   });
 
-  test("stores 1,000 events in full batches of 25 with one counter update per batch", async () => {
-    const { queueUrl } = await freshQueue();
-    const flag = uniqueName("bulk");
-    await sendEvents(
-      clients,
-      queueUrl,
-      Array.from({ length: 1_000 }, (_, index) => event(flag, index)),
-    );
-    // A long delay means only full batches are written while the queue still has messages.
-    const fixture = await analytics(queueUrl, { flushDelayMs: 5_000 });
+  test("a batch holding enough items is stored without waiting", async () => {
+    const { clock, queue, store } = consumer({ tuning: { flushItems: 4 } });
+    await settle();
+    queue.deliver(envelope("p1", 1, [true, false, true, true]), "m-1");
+    await clock.advance(0);
+    expect(store.items).toHaveLength(4);
+  });
+});
 
-    await waitFor(
-      "1,000 stored events",
-      () => fixture.metric("analytics_events_stored_total") === 1_000,
-    );
-    await waitFor("the queue to empty", async () => (await queueDepth(clients, queueUrl)) === 0);
-    expect((await itemsOfFlag(clients, flag)).length).toBe(1_000);
-    const batchWrites = fixture.metric("analytics_dynamodb_write_calls_total", '"BatchWriteItem"');
-    const updates = fixture.metric("analytics_dynamodb_write_calls_total", '"UpdateItem"');
-    expect(batchWrites).toBeLessThanOrEqual(40);
-    expect(updates).toBeLessThanOrEqual(4);
-    expect(fixture.metric("analytics_dynamodb_write_calls_total")).toBe(batchWrites + updates);
+describe("close()", () => {
+  test("stores then deletes what was received, without waiting for the batch delay", async () => {
+    const {
+      clock,
+      journal,
+      queue,
+      consumer: running,
+    } = consumer({
+      tuning: { flushDelayMs: 60_000 },
+    });
+    await settle();
+    queue.deliver(v1("2026-12-02T17:05:00Z"), "m-1");
+    await settle();
+    await running.close();
+    expect(journal).toEqual(["put m-1", "count checkout 2026-12-02T17:00:00Z#v1", "delete m-1"]);
+    expect(clock.pendingTimers).toBe(0);
   });
 
-  test("close aborts the long poll at once and stores what was already received", async () => {
-    const { queueUrl } = await freshQueue();
-    const fixture = await analytics(queueUrl, { flushDelayMs: 60_000 });
-    const flag = uniqueName("closing");
-    await sendEvents(clients, queueUrl, [event(flag, 0), event(flag, 1)]);
-    await waitFor("2 received", () => fixture.metric("analytics_messages_received_total") === 2);
-    expect(fixture.metric("analytics_events_stored_total")).toBe(0);
-
-    const startedAt = performance.now();
-    await fixture.consumer.close();
-    // Well under the 20 s a long poll would otherwise hold the shutdown.
-    expect(performance.now() - startedAt).toBeLessThan(10_000);
-    expect((await itemsOfFlag(clients, flag)).length).toBe(2);
-    expect(await queueDepth(clients, queueUrl)).toBe(0);
+  test("gives up at its deadline while DynamoDB is down, deleting nothing", async () => {
+    const {
+      clock,
+      queue,
+      store,
+      logger,
+      metric,
+      consumer: running,
+    } = consumer({
+      tuning: { closeTimeoutMs: 5_000 },
+    });
+    await settle();
+    store.down = true;
+    queue.deliver(v1("2026-12-02T17:05:00Z"), "m-1");
+    await settle();
+    let closed = false;
+    const closing = running.close().then(() => {
+      closed = true;
+    });
+    await clock.advance(1_000);
+    expect(closed).toBe(false);
+    await clock.advance(4_000);
+    expect(closed).toBe(true);
+    await closing;
+    expect(metric("analytics_dynamodb_write_failures_total")).toBeGreaterThanOrEqual(5);
+    expect(queue.deleted()).toEqual([]);
+    logger.flush();
+    expect(logger.lines.some((line) => line.includes("stopped with messages not stored"))).toBe(
+      true,
+    );
   });
 });

@@ -1,14 +1,17 @@
-import {
-  DeleteMessageBatchCommand,
-  type Message,
-  ReceiveMessageCommand,
-  type SQSClient,
-} from "@aws-sdk/client-sqs";
+import { type Clock, systemClock } from "@togglemaster/shared/clock";
+import { type DecodedMessage, decodeMessage, type StoredEvent } from "@togglemaster/shared/events";
 import { describeError, type Logger } from "@togglemaster/shared/logger";
 import type { Registry } from "@togglemaster/shared/metrics";
 import { backoffMs, chunk, sleep } from "./batching.ts";
-import { countByHour, type EvaluationEvent, type HourlyCount, parseEvent } from "./events.ts";
-import type { EventStore } from "./store.ts";
+import {
+  type CountedMessage,
+  type CounterUpdate,
+  counterUpdates,
+  countsProblem,
+} from "./counters.ts";
+import { type ItemPolicy, KEEP_ALL, keepsItem } from "./items.ts";
+import type { MessageQueue, QueuedMessage } from "./queue.ts";
+import { BATCH_WRITE_LIMIT, type EventStore } from "./store.ts";
 
 export interface ConsumerHealth {
   started: boolean;
@@ -20,339 +23,418 @@ export interface ConsumerHealth {
   storeReachable: boolean;
 }
 
-export interface Consumer {
-  start(): void;
-  /** Stops polling at once (aborting long polls), then stores and deletes what was received. */
-  close(): Promise<void>;
-  health(): ConsumerHealth;
+export interface ConsumerTuning {
+  /** Concurrent long polls. */
+  pollers: number;
+  /** How long a received message may wait for others to share its writes. */
+  flushDelayMs: number;
+  /** Items that make a batch worth writing at once (a multiple of 25 fills every call). */
+  flushItems: number;
+  /** Messages held at most; polling pauses at this many, and they are stored at once. */
+  maxPendingMessages: number;
+  /** How long `close()` keeps retrying a failing store before leaving messages to SQS. */
+  closeTimeoutMs: number;
 }
+
+const DEFAULT_TUNING: ConsumerTuning = {
+  pollers: 2,
+  flushDelayMs: 1_000,
+  flushItems: 2_500,
+  maxPendingMessages: 100,
+  closeTimeoutMs: 5_000,
+};
+
+/** What the consumer writes with: the DynamoDB store, or a fake in unit tests. */
+export type ConsumerStore = Omit<EventStore, "hourlyCounts">;
 
 export interface ConsumerOptions {
-  sqs: SQSClient;
-  queueUrl: string;
-  store: EventStore;
+  queue: MessageQueue;
+  store: ConsumerStore;
+  itemPolicy?: ItemPolicy;
   logger: Logger;
   metrics: Registry;
-  /** Concurrent long polls. */
-  pollers?: number;
-  /** Events stored together; a multiple of 25 fills every BatchWriteItem call. */
-  flushSize?: number;
-  /** How long a received event may wait for a fuller batch. */
-  flushDelayMs?: number;
-  /** How long `close()` keeps retrying a failing store before leaving the events to SQS. */
-  closeTimeoutMs?: number;
+  clock?: Clock;
+  tuning?: Partial<ConsumerTuning>;
 }
 
-const RECEIVE_LIMIT = 10;
-const LONG_POLL_SECONDS = 20;
-/** Longer than the long poll itself, so only a hung connection times out. */
-const LONG_POLL_TIMEOUT_MS = (LONG_POLL_SECONDS + 5) * 1_000;
-const DELETE_LIMIT = 10;
-const COUNTER_CONCURRENCY = 10;
+const WRITE_CONCURRENCY = 8;
 const RETRY_CAP_MS = 5_000;
 const PAUSED_POLL_MS = 200;
 const BODY_PREVIEW_CHARS = 200;
 
-interface ReceivedEvent {
-  event: EvaluationEvent;
+/** A valid message waiting to be stored. */
+interface PendingMessage {
+  /** The v1 MessageId, or the v2 producer and number: the same however often SQS delivers it. */
+  identity: string;
   receiptHandle: string;
   receivedAt: number;
+  /** The events kept as items. */
+  items: StoredEvent[];
+  counted: CountedMessage;
 }
 
-/** Events being stored and the steps already done, so a retry does not repeat them. */
-interface Batch {
-  messages: ReceivedEvent[];
-  events: EvaluationEvent[];
-  eventsStored: boolean;
-  countsLeft: HourlyCount[];
-}
+/** Messages stored together, and the writes still to do: a retry does not repeat the others. */
+class Batch {
+  readonly receiptHandles: string[];
+  itemChunks: StoredEvent[][];
+  counters: CounterUpdate[];
 
-/** A dependency's last known state; logs only when it changes, not on every failed retry. */
-function reachability(logger: Logger, dependency: string) {
-  let state: boolean | undefined;
-  return {
-    get: () => state,
-    set(reachable: boolean, error?: unknown) {
-      if (reachable && state === false) logger.info(`${dependency} reachable again`);
-      if (!reachable && state !== false)
-        logger.warn(`${dependency} unreachable`, { error: describeError(error) });
-      state = reachable;
-    },
-  };
-}
-
-function consumerMetrics(metrics: Registry, pendingEvents: () => number) {
-  metrics
-    .gauge("analytics_pending_events", "Events received and not yet stored")
-    .track(pendingEvents);
-  return {
-    received: metrics.counter("analytics_messages_received_total", "SQS messages received"),
-    invalid: metrics.counter(
-      "analytics_messages_invalid_total",
-      "Messages that are not valid events, left for the dead-letter queue",
-    ),
-    stored: metrics.counter("analytics_events_stored_total", "Events written to DynamoDB"),
-    writeFailures: metrics.counter(
-      "analytics_dynamodb_write_failures_total",
-      "Failed attempts to store a batch of events",
-    ),
-    receiveFailures: metrics.counter(
-      "analytics_sqs_receive_failures_total",
-      "Failed ReceiveMessage calls",
-    ),
-    deleteCalls: metrics.counter("analytics_sqs_delete_calls_total", "DeleteMessageBatch calls"),
-    deleteFailures: metrics.counter(
-      "analytics_sqs_delete_failures_total",
-      "Stored messages that could not be deleted (they will be delivered again)",
-    ),
-  };
+  constructor(messages: readonly PendingMessage[]) {
+    // A message SQS delivered twice into one batch is stored once; both copies are deleted.
+    const distinct = [...new Map(messages.map((message) => [message.identity, message])).values()];
+    this.receiptHandles = messages.map((message) => message.receiptHandle);
+    this.itemChunks = chunk(
+      distinct.flatMap((message) => message.items),
+      BATCH_WRITE_LIMIT,
+    );
+    this.counters = counterUpdates(distinct.map((message) => message.counted));
+  }
 }
 
 /**
- * Moves evaluation events from SQS to DynamoDB. Pollers long-poll the queue and hand valid
- * events to one flusher, which stores them in batches: event items, then hourly counters,
- * then DeleteMessageBatch. Invalid messages are never deleted, so the queue's redrive policy
- * moves them to the dead-letter queue.
- *
- * Counting is at-least-once: event items are keyed by the MessageId, so a redelivered message
- * overwrites its item, but a message delivered again after its counters were added (its
- * delete failed, or its visibility timeout ran out while DynamoDB was down) is counted again.
- * Counting exactly once needs a conditional write per event, which BatchWriteItem cannot do
- * and which would multiply the write calls; the rare over-count is the cheaper trade-off.
+ * Runs `work` on the tasks, `concurrency` at a time, stopping after a group in which one
+ * failed. Answers the tasks not done, and the failure.
  */
-export function createConsumer(options: ConsumerOptions): Consumer {
-  const { sqs, queueUrl, store, logger, metrics } = options;
-  const pollers = options.pollers ?? 2;
-  const flushSize = options.flushSize ?? 250;
-  const flushDelayMs = options.flushDelayMs ?? 1_000;
-  const closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
-  const maxPending = flushSize * 2;
+async function runInGroups<T>(
+  tasks: readonly T[],
+  concurrency: number,
+  work: (task: T) => Promise<void>,
+): Promise<{ left: T[]; failure?: { error: unknown } }> {
+  for (let start = 0; start < tasks.length; start += concurrency) {
+    const group = tasks.slice(start, start + concurrency);
+    const results = await Promise.allSettled(group.map(work));
+    const rejected = results.flatMap((result) => (result.status === "rejected" ? [result] : []));
+    if (rejected.length > 0)
+      return {
+        left: [
+          ...group.filter((_, index) => results[index]?.status === "rejected"),
+          ...tasks.slice(start + concurrency),
+        ],
+        failure: { error: rejected[0]?.reason },
+      };
+  }
+  return { left: [] };
+}
 
-  const queueState = reachability(logger, "SQS");
-  const storeState = reachability(logger, "DynamoDB");
-  const pending: ReceivedEvent[] = [];
-  const counters = consumerMetrics(metrics, () => pending.length);
-  const stopPolling = new AbortController();
-  let wakeFlusher = new AbortController();
-  let tasks: Promise<void>[] = [];
-  let closing: Promise<void> | undefined;
-  let started = false;
-  let stopping = false;
-  let pollingStopped = false;
-  let closeDeadline = Number.POSITIVE_INFINITY;
-  let lastHeartbeat: number | undefined;
+/** A dependency's last known state; logs only when it changes, not on every failed retry. */
+class Reachability {
+  private state: boolean | undefined;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly dependency: string,
+  ) {}
+
+  get up(): boolean {
+    return this.state === true;
+  }
+
+  get down(): boolean {
+    return this.state === false;
+  }
+
+  set(reachable: boolean, error?: unknown) {
+    if (reachable && this.state === false) this.logger.info(`${this.dependency} reachable again`);
+    if (!reachable && this.state !== false)
+      this.logger.warn(`${this.dependency} unreachable`, { error: describeError(error) });
+    this.state = reachable;
+  }
+}
+
+const identityOf = (
+  message: QueuedMessage,
+  decoded: Exclude<DecodedMessage, { problem: string }>,
+) => (decoded.version === 1 ? message.messageId : `${decoded.producer}:${decoded.seq}`);
+
+const countedOf = (decoded: Exclude<DecodedMessage, { problem: string }>): CountedMessage => ({
+  source: decoded.version === 1 ? undefined : { producer: decoded.producer, seq: decoded.seq },
+  counts: decoded.counts,
+});
+
+/**
+ * Moves evaluation events from SQS to DynamoDB. Pollers long-poll the queue and hand valid
+ * messages to one flusher, which stores them in batches: the event items the item policy
+ * keeps, then the counters, then DeleteMessageBatch.
+ *
+ * - Store, then delete: a message is deleted only once its items are written and its counts
+ *   added. A failed store is retried with backoff and nothing is deleted meanwhile; once
+ *   `close()`'s deadline passes the messages are left to SQS, which delivers them again.
+ * - An invalid message is never deleted: the queue's redrive policy moves it to the
+ *   dead-letter queue after a few receives.
+ * - A batch holds each message once, however many copies of it SQS delivered into it.
+ * - A v2 message's counts are added exactly once however often it arrives (store.ts); a v1
+ *   message has no identity beyond its MessageId, so its counts are added again when it is
+ *   delivered again after its counts were added (its delete failed or was too late): v1
+ *   counting is at least once. Items are keyed by event id, so a redelivery overwrites them.
+ * - While DynamoDB is unreachable nothing is received: messages wait in the queue instead of
+ *   using up receives that would move valid messages to the dead-letter queue.
+ */
+export class Consumer {
+  private readonly queue: MessageQueue;
+  private readonly store: ConsumerStore;
+  private readonly itemPolicy: ItemPolicy;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly tuning: ConsumerTuning;
+  private readonly metrics;
+  private readonly queueState: Reachability;
+  private readonly storeState: Reachability;
+
+  private lifecycle: "idle" | "running" | "closing" | "draining" | "closed" = "idle";
+  private readonly pending: PendingMessage[] = [];
+  private pendingItems = 0;
+  /** The batch being stored and deleted. */
+  private storing: Batch | undefined;
+  private readonly stopPolling = new AbortController();
+  private wake = new AbortController();
+  private running: Promise<void> = Promise.resolve();
+  private closing: Promise<void> | undefined;
+  private closeDeadline = Number.POSITIVE_INFINITY;
+  private lastHeartbeat: number | undefined;
+  private checkFailures = 0;
+
+  constructor(options: ConsumerOptions) {
+    this.queue = options.queue;
+    this.store = options.store;
+    this.itemPolicy = options.itemPolicy ?? KEEP_ALL;
+    this.logger = options.logger;
+    this.clock = options.clock ?? systemClock;
+    this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
+    this.queueState = new Reachability(this.logger, "SQS");
+    this.storeState = new Reachability(this.logger, "DynamoDB");
+    const { metrics } = options;
+    metrics
+      .gauge("analytics_pending_messages", "Messages received and not yet stored and deleted")
+      .track(() => this.pending.length + (this.storing?.receiptHandles.length ?? 0));
+    this.metrics = {
+      received: metrics.counter("analytics_messages_received_total", "SQS messages received"),
+      invalid: metrics.counter(
+        "analytics_messages_invalid_total",
+        "Messages that cannot be read, left for the dead-letter queue",
+      ),
+      stored: metrics.counter("analytics_events_stored_total", "Event items written"),
+      notKept: metrics.counter(
+        "analytics_events_not_kept_total",
+        "Events the item policy does not keep as items (they are counted all the same)",
+      ),
+      countsSkipped: metrics.counter(
+        "analytics_counts_already_added_total",
+        "Message counts a counter already held: redeliveries, not added again",
+      ),
+      writeFailures: metrics.counter(
+        "analytics_dynamodb_write_failures_total",
+        "Failed attempts to store a batch",
+      ),
+      receiveFailures: metrics.counter(
+        "analytics_sqs_receive_failures_total",
+        "Failed ReceiveMessage calls",
+      ),
+      deleteFailures: metrics.counter(
+        "analytics_sqs_delete_failures_total",
+        "Stored messages that could not be deleted (they will be delivered again)",
+      ),
+    };
+  }
+
+  start(): void {
+    if (this.lifecycle !== "idle") return;
+    this.lifecycle = "running";
+    const polling = Promise.all(Array.from({ length: this.tuning.pollers }, () => this.poll()));
+    this.running = Promise.all([
+      polling.then(() => {
+        this.lifecycle = "draining";
+        this.notifyFlusher();
+      }),
+      this.flush(),
+    ]).then(() => {});
+  }
+
+  /** Stops polling at once (aborting long polls), then stores and deletes what was received. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.lifecycle === "running") {
+        this.lifecycle = "closing";
+        this.closeDeadline = this.clock.now() + this.tuning.closeTimeoutMs;
+        this.stopPolling.abort();
+        this.notifyFlusher();
+        await this.running;
+      }
+      this.lifecycle = "closed";
+    })();
+    return this.closing;
+  }
+
+  health(): ConsumerHealth {
+    return {
+      started: this.lifecycle !== "idle",
+      lastHeartbeat: this.lastHeartbeat,
+      queueReachable: this.queueState.up,
+      storeReachable: this.storeState.up,
+    };
+  }
 
   /** Sleeps until `ms` pass or new work arrives; a wake-up sent before the wait is not lost. */
-  const waitForWork = async (ms: number) => {
-    await sleep(ms, wakeFlusher.signal);
-    if (wakeFlusher.signal.aborted) wakeFlusher = new AbortController();
-  };
-  const notifyFlusher = () => wakeFlusher.abort();
+  private async waitForWork(ms: number) {
+    await sleep(this.clock, ms, this.wake.signal);
+    if (this.wake.signal.aborted) this.wake = new AbortController();
+  }
 
-  const receive = (wait: boolean) =>
-    sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: RECEIVE_LIMIT,
-        WaitTimeSeconds: wait ? LONG_POLL_SECONDS : 0,
-        MessageSystemAttributeNames: ["ApproximateReceiveCount"],
-      }),
-      { abortSignal: stopPolling.signal, requestTimeout: LONG_POLL_TIMEOUT_MS },
-    );
+  private notifyFlusher() {
+    this.wake.abort();
+  }
 
-  function leaveInvalid(message: Message, problem: string) {
-    counters.invalid.inc();
-    const body = message.Body ?? "";
-    logger.warn("invalid event left for the dead-letter queue", {
-      message_id: message.MessageId,
-      receive_count: Number(message.Attributes?.ApproximateReceiveCount ?? 0),
+  private async poll() {
+    const { signal } = this.stopPolling;
+    // The first receive returns at once, so readiness reflects SQS now rather than in 20 s.
+    let wait = false;
+    let failures = 0;
+    while (!signal.aborted) {
+      this.lastHeartbeat = this.clock.now();
+      if (this.storeState.down || this.pending.length >= this.tuning.maxPendingMessages) {
+        await sleep(this.clock, PAUSED_POLL_MS, signal);
+        continue;
+      }
+      try {
+        const messages = await this.queue.receive(wait, signal);
+        this.queueState.set(true);
+        wait = true;
+        failures = 0;
+        this.accept(messages);
+      } catch (error) {
+        if (signal.aborted) return;
+        this.metrics.receiveFailures.inc();
+        this.queueState.set(false, error);
+        await sleep(this.clock, backoffMs(failures++, 200, RETRY_CAP_MS), signal);
+      }
+    }
+  }
+
+  private accept(messages: readonly QueuedMessage[]) {
+    this.metrics.received.inc({}, messages.length);
+    const receivedAt = this.clock.now();
+    for (const message of messages) {
+      const decoded = decodeMessage(message.messageId, message.body);
+      if ("problem" in decoded) {
+        this.leaveInvalid(message, decoded.problem);
+        continue;
+      }
+      const counted = countedOf(decoded);
+      const problem = countsProblem(counted);
+      if (problem !== undefined) {
+        this.leaveInvalid(message, problem);
+        continue;
+      }
+      const items = decoded.events.filter((event) => keepsItem(this.itemPolicy, event));
+      this.metrics.notKept.inc({}, decoded.events.length - items.length);
+      this.pending.push({
+        identity: identityOf(message, decoded),
+        receiptHandle: message.receiptHandle,
+        receivedAt,
+        items,
+        counted,
+      });
+      this.pendingItems += items.length;
+    }
+    this.notifyFlusher();
+  }
+
+  private leaveInvalid(message: QueuedMessage, problem: string) {
+    this.metrics.invalid.inc();
+    const { body } = message;
+    this.logger.warn("invalid message left for the dead-letter queue", {
+      message_id: message.messageId,
+      receive_count: message.receiveCount,
       problem,
       body: body.length > BODY_PREVIEW_CHARS ? `${body.slice(0, BODY_PREVIEW_CHARS)}…` : body,
       body_length: body.length,
     });
   }
 
-  function accept(messages: Message[]) {
-    counters.received.inc({}, messages.length);
-    const receivedAt = Date.now();
-    for (const message of messages) {
-      const { MessageId, ReceiptHandle, Body } = message;
-      if (MessageId === undefined || ReceiptHandle === undefined) continue;
-      const parsed = parseEvent(MessageId, Body ?? "");
-      if ("problem" in parsed) leaveInvalid(message, parsed.problem);
-      else pending.push({ event: parsed.event, receiptHandle: ReceiptHandle, receivedAt });
-    }
-    notifyFlusher();
-  }
-
-  async function poll() {
-    // The first receive returns at once, so readiness reflects SQS now rather than in 20 s.
-    let wait = false;
-    let failures = 0;
-    while (!stopping) {
-      lastHeartbeat = Date.now();
-      // While DynamoDB is down nothing is received: messages wait in the queue instead of
-      // spending receives that would send valid events to the dead-letter queue.
-      if (storeState.get() === false || pending.length >= maxPending) {
-        await sleep(PAUSED_POLL_MS, stopPolling.signal);
-        continue;
-      }
-      try {
-        const { Messages = [] } = await receive(wait);
-        queueState.set(true);
-        wait = true;
-        failures = 0;
-        accept(Messages);
-      } catch (error) {
-        if (stopping) return;
-        counters.receiveFailures.inc();
-        queueState.set(false, error);
-        await sleep(backoffMs(failures++, 200, RETRY_CAP_MS), stopPolling.signal);
-      }
-    }
-  }
-
-  function newBatch(messages: ReceivedEvent[]): Batch {
-    // A message delivered twice may land in one batch: still one item and one count.
-    const events = [...new Map(messages.map(({ event }) => [event.eventId, event])).values()];
-    return { messages, events, eventsStored: false, countsLeft: countByHour(events) };
-  }
-
-  async function writeBatch(batch: Batch) {
-    if (!batch.eventsStored) {
-      await store.putEvents(batch.events);
-      batch.eventsStored = true;
-      counters.stored.inc({}, batch.events.length);
-    }
-    const failed: HourlyCount[] = [];
-    let failure: unknown;
-    for (const counts of chunk(batch.countsLeft, COUNTER_CONCURRENCY)) {
-      await Promise.all(
-        counts.map((count) =>
-          store.addCount(count).catch((error: unknown) => {
-            failed.push(count);
-            failure ??= error;
-          }),
-        ),
-      );
-    }
-    batch.countsLeft = failed;
-    if (failed.length > 0) throw failure;
-  }
-
-  /** Retries with backoff until stored; gives up only when closing takes too long. */
-  async function storeBatch(batch: Batch): Promise<boolean> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await writeBatch(batch);
-        storeState.set(true);
-        return true;
-      } catch (error) {
-        counters.writeFailures.inc();
-        storeState.set(false, error);
-        const delay = backoffMs(attempt, 100, RETRY_CAP_MS);
-        if (Date.now() + delay > closeDeadline) return false;
-        await waitForWork(delay);
-      }
-    }
-  }
-
-  async function deleteMessages(messages: ReceivedEvent[]) {
-    await Promise.all(
-      chunk(messages, DELETE_LIMIT).map(async (group) => {
-        counters.deleteCalls.inc();
-        try {
-          const { Failed = [] } = await sqs.send(
-            new DeleteMessageBatchCommand({
-              QueueUrl: queueUrl,
-              Entries: group.map(({ receiptHandle }, index) => ({
-                Id: String(index),
-                ReceiptHandle: receiptHandle,
-              })),
-            }),
-          );
-          queueState.set(true);
-          if (Failed.length === 0) return;
-          counters.deleteFailures.inc({}, Failed.length);
-          logger.warn("stored messages not deleted; SQS will deliver them again", {
-            count: Failed.length,
-            code: Failed[0]?.Code,
-          });
-        } catch (error) {
-          counters.deleteFailures.inc({}, group.length);
-          queueState.set(false, error);
-        }
-      }),
-    );
-  }
-
-  let checkFailures = 0;
-  async function checkStore() {
-    try {
-      await store.check();
-      storeState.set(true);
-      checkFailures = 0;
-    } catch (error) {
-      storeState.set(false, error);
-      await waitForWork(backoffMs(checkFailures++, 100, RETRY_CAP_MS));
-    }
-  }
-
-  async function flush() {
-    while (true) {
-      const oldest = pending[0];
+  /** Stores what is pending when it is due; returns once closing and nothing is left. */
+  private async flush() {
+    for (;;) {
+      const oldest = this.pending[0];
       if (oldest === undefined) {
-        if (pollingStopped) return;
-        if (stopping || storeState.get() === true) await waitForWork(flushDelayMs);
-        else await checkStore();
+        if (this.lifecycle === "draining") return;
+        if (this.lifecycle === "closing" || this.storeState.up)
+          await this.waitForWork(this.tuning.flushDelayMs);
+        else await this.checkStore();
         continue;
       }
-      const dueInMs =
-        stopping || pending.length >= flushSize ? 0 : oldest.receivedAt + flushDelayMs - Date.now();
+      const storeNow =
+        this.lifecycle !== "running" ||
+        this.pending.length >= this.tuning.maxPendingMessages ||
+        this.pendingItems >= this.tuning.flushItems;
+      const dueInMs = storeNow
+        ? 0
+        : oldest.receivedAt + this.tuning.flushDelayMs - this.clock.now();
       if (dueInMs > 0) {
-        await waitForWork(dueInMs);
+        await this.waitForWork(dueInMs);
         continue;
       }
-      const batch = newBatch(pending.splice(0, flushSize));
-      if (await storeBatch(batch)) {
-        await deleteMessages(batch.messages);
-        continue;
-      }
-      logger.warn("stopped with events not stored; SQS will deliver them again", {
-        count: batch.messages.length + pending.length,
+      const batch = new Batch(this.pending.splice(0));
+      this.pendingItems = 0;
+      this.storing = batch;
+      const stored = await this.storeBatch(batch);
+      if (stored) await this.deleteBatch(batch);
+      this.storing = undefined;
+      if (stored) continue;
+      this.logger.warn("stopped with messages not stored; SQS will deliver them again", {
+        count: batch.receiptHandles.length + this.pending.length,
       });
-      pending.length = 0;
+      this.pending.length = 0;
       return;
     }
   }
 
-  return {
-    start() {
-      if (started || stopping) return;
-      started = true;
-      const polling = Promise.all(Array.from({ length: pollers }, poll)).then(() => {
-        pollingStopped = true;
-        notifyFlusher();
-      });
-      tasks = [polling, flush()];
-    },
+  /** Retries with backoff until stored; gives up only when closing takes too long. */
+  private async storeBatch(batch: Batch): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      const failure = await this.writeBatch(batch);
+      if (failure === undefined) {
+        this.storeState.set(true);
+        return true;
+      }
+      this.metrics.writeFailures.inc();
+      this.storeState.set(false, failure.error);
+      const delay = backoffMs(attempt, 100, RETRY_CAP_MS);
+      if (this.clock.now() + delay > this.closeDeadline) return false;
+      await this.waitForWork(delay);
+    }
+  }
 
-    close() {
-      closing ??= (async () => {
-        stopping = true;
-        closeDeadline = Date.now() + closeTimeoutMs;
-        stopPolling.abort();
-        notifyFlusher();
-        await Promise.all(tasks);
-      })();
-      return closing;
-    },
+  private async writeBatch(batch: Batch) {
+    const items = await runInGroups(batch.itemChunks, WRITE_CONCURRENCY, async (events) => {
+      await this.store.putEvents(events);
+      this.metrics.stored.inc({}, events.length);
+    });
+    batch.itemChunks = items.left;
+    if (items.failure !== undefined) return items.failure;
+    const counters = await runInGroups(batch.counters, WRITE_CONCURRENCY, async (update) => {
+      this.metrics.countsSkipped.inc({}, await this.store.addCounts(update));
+    });
+    batch.counters = counters.left;
+    return counters.failure;
+  }
 
-    health: () => ({
-      started,
-      lastHeartbeat,
-      queueReachable: queueState.get() === true,
-      storeReachable: storeState.get() === true,
-    }),
-  };
+  private async deleteBatch(batch: Batch) {
+    const { failed, error } = await this.queue.delete(batch.receiptHandles);
+    this.queueState.set(error === undefined, error);
+    if (failed === 0) return;
+    this.metrics.deleteFailures.inc({}, failed);
+    this.logger.warn("stored messages not deleted; SQS will deliver them again", {
+      count: failed,
+    });
+  }
+
+  private async checkStore() {
+    try {
+      await this.store.check();
+      this.storeState.set(true);
+      this.checkFailures = 0;
+    } catch (error) {
+      this.storeState.set(false, error);
+      await this.waitForWork(backoffMs(this.checkFailures++, 100, RETRY_CAP_MS));
+    }
+  }
 }

@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createKeyValidator } from "@togglemaster/shared/auth-guard";
 import { CHANGE_CHANNEL, type ChangeNotice, changePublisher } from "@togglemaster/shared/changes";
-import { createPool, migrate, pingDatabase } from "@togglemaster/shared/db";
-import { Registry } from "@togglemaster/shared/metrics";
+import { createPool, migrate } from "@togglemaster/shared/db";
+import { MAX_JSON_DEPTH } from "@togglemaster/shared/json";
 import { createRedis } from "@togglemaster/shared/redis";
+import Redis from "ioredis";
+import { type AuthFixture, startAuthService } from "../../test/support/auth.ts";
+import { type PartsOptions, testParts } from "../../test/support/data-service.ts";
 import {
   bearer,
   createTestDatabase,
@@ -12,12 +15,11 @@ import {
   memoryLogger,
   TEST_REDIS_URL,
   type TestDatabase,
-} from "@togglemaster/shared/testing";
-import Redis from "ioredis";
-import { type AuthFixture, startAuthService } from "../auth/fixture.ts";
+} from "../../test/support/testing.ts";
 import { createFlagApp } from "./app.ts";
 import { migrations } from "./migrations/index.ts";
 import { createFlagStore } from "./store.ts";
+import { createTargetingClient } from "./targeting-client.ts";
 
 let auth: AuthFixture;
 let database: TestDatabase;
@@ -30,15 +32,25 @@ const subscriber = new Redis(TEST_REDIS_URL);
 const logger = memoryLogger("flag");
 const redis = createRedis(TEST_REDIS_URL, logger);
 
-function startFlagApp(validateKey = createKeyValidator({ authUrl: auth.url })) {
-  const app = createFlagApp(createFlagStore(pool), {
-    validateKey,
+const flagApp = (options: Partial<PartsOptions> = {}) => {
+  const parts = testParts({
+    pool,
+    authUrl: auth.url,
     jwtSecret: auth.jwtSecret,
-    publish: changePublisher(redis, logger),
     logger,
-    metrics: new Registry(),
-    ready: { database: pingDatabase(pool) },
+    publish: changePublisher(redis, logger),
+    ...options,
   });
+  // These tests never reach targeting: flagd import and export have tests of their own.
+  return createFlagApp({
+    ...parts,
+    store: createFlagStore(parts.pool),
+    targeting: createTargetingClient({ url: "http://127.0.0.1:1" }),
+  });
+};
+
+function startFlagApp(validateKey = createKeyValidator({ authUrl: auth.url })) {
+  const app = flagApp({ validateKey });
   return { app, url: listen(app) };
 }
 
@@ -224,6 +236,163 @@ describe("DELETE /flags/:name", () => {
   });
 });
 
+describe("flags v2", () => {
+  const V2_FIELDS = [...FLAG_FIELDS, "default_variant", "metadata", "variants"].sort();
+
+  test("variants, default variant and metadata are kept and shown", async () => {
+    const { status, body } = await call("POST", "/flags", {
+      name: "banner-color",
+      is_enabled: true,
+      variants: { red: "#f00", blue: "#00f" },
+      default_variant: "blue",
+      metadata: { team: "web", priority: 2, public: true },
+    });
+    expect(status).toBe(201);
+    expect(Object.keys(body).sort()).toEqual(V2_FIELDS);
+    expect(body).toMatchObject({
+      variants: { red: "#f00", blue: "#00f" },
+      default_variant: "blue",
+      metadata: { team: "web", priority: 2, public: true },
+    });
+    expect((await call("GET", "/flags/banner-color")).body).toEqual(body);
+  });
+
+  test.each([
+    ["booleans", { yes: true, no: false }],
+    ["numbers", { small: 1, large: 1e6, half: 0.5 }],
+    ["objects", { compact: { rows: 10 }, roomy: { rows: 3, images: true } }],
+  ])("variants of %s are a flagd kind", async (kind, variants) => {
+    const { status, body } = await call("POST", "/flags", { name: `kind-${kind}`, variants });
+    expect(status).toBe(201);
+    expect(body).toMatchObject({ variants, default_variant: null, metadata: {} });
+  });
+
+  test("a flag with metadata only shows the v2 fields; without v2 data it is a v1 flag again", async () => {
+    const created = await call("POST", "/flags", { name: "tagged", metadata: { owner: "ana" } });
+    expect(created.body).toMatchObject({ variants: null, default_variant: null });
+    const cleared = await call("PUT", "/flags/tagged", { metadata: {} });
+    expect(cleared.status).toBe(200);
+    expect(Object.keys(cleared.body).sort()).toEqual(FLAG_FIELDS);
+  });
+
+  test("PUT changes v2 fields and checks them against what the flag keeps", async () => {
+    const mismatch = await call("PUT", "/flags/banner-color", { variants: { green: "#0f0" } });
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.body.error).toBe(`'default_variant': names no variant of the flag: "blue"`);
+    const { status, body } = await call("PUT", "/flags/banner-color", {
+      variants: { green: "#0f0" },
+      default_variant: "green",
+    });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      is_enabled: true,
+      variants: { green: "#0f0" },
+      default_variant: "green",
+      metadata: { team: "web", priority: 2, public: true },
+    });
+    const v1 = await call("PUT", "/flags/banner-color", {
+      variants: null,
+      default_variant: null,
+      metadata: {},
+    });
+    expect(Object.keys(v1.body).sort()).toEqual(FLAG_FIELDS);
+    expect(v1.body).toMatchObject({ name: "banner-color", is_enabled: true });
+  });
+
+  test("a v1 flag keeps exactly the v1 fields on every route", async () => {
+    const created = await call("POST", "/flags", { name: "plain", description: "v1" });
+    expect(Object.keys(created.body).sort()).toEqual(FLAG_FIELDS);
+    const updated = await call("PUT", "/flags/plain", { is_enabled: true });
+    expect(Object.keys(updated.body).sort()).toEqual(FLAG_FIELDS);
+    expect(Object.keys((await call("GET", "/flags/plain")).body).sort()).toEqual(FLAG_FIELDS);
+    const listed = (await call("GET", "/flags")).body.find(
+      (flag: { name: string }) => flag.name === "plain",
+    );
+    expect(Object.keys(listed).sort()).toEqual(FLAG_FIELDS);
+  });
+
+  test.each([
+    [
+      "mixed variant kinds",
+      { variants: { a: "x", b: 1 } },
+      "'variants.b': must be a string, like the flag's other variants (variants of a flag share one type)",
+    ],
+    [
+      "variants as a list",
+      { variants: [true] },
+      "'variants': must be an object of variant names to values",
+    ],
+    [
+      "variants as text",
+      { variants: "on" },
+      "'variants': must be an object of variant names to values",
+    ],
+    ["no variants at all", { variants: {} }, "'variants': must define at least one variant"],
+    [
+      "a null variant",
+      { variants: { a: null } },
+      "'variants.a': must be a boolean, a string, a number or an object",
+    ],
+    [
+      "a list variant",
+      { variants: { a: [1] } },
+      "'variants.a': must be a boolean, a string, a number or an object",
+    ],
+    [
+      "a default naming no variant",
+      { variants: { a: 1 }, default_variant: "b" },
+      `'default_variant': names no variant of the flag: "b"`,
+    ],
+    [
+      "a default without variants",
+      { default_variant: "on" },
+      "'default_variant' exige 'variants' (uma flag sem variantes tem as variantes on e off)",
+    ],
+    [
+      "a numeric default",
+      { variants: { a: 1 }, default_variant: 1 },
+      "'default_variant' deve ser o nome de uma das variantes (até 100 caracteres) ou null",
+    ],
+    ["metadata as text", { metadata: "x" }, "'metadata': must be an object"],
+    [
+      "metadata with a list",
+      { metadata: { tags: ["a"] } },
+      "'metadata.tags': must be a string, a number or a boolean",
+    ],
+    ["null metadata", { metadata: null }, "'metadata': must be an object"],
+  ])("400 for %s, naming the field", async (_, fields, message) => {
+    const created = await call("POST", "/flags", { name: "refused-v2", ...fields });
+    expect(created.status).toBe(400);
+    expect(created.body.error).toBe(message);
+    const updated = await call("PUT", "/flags/dark-mode", fields);
+    expect(updated.status).toBe(400);
+    expect(updated.body.error).toBe(message);
+  });
+
+  test("variants nested beyond any real use are a 400, however deep", async () => {
+    const deep = `${"[".repeat(30_000)}${"]".repeat(30_000)}`;
+    const { status, body } = await call(
+      "POST",
+      "/flags",
+      `{"name":"deep","variants":{"o":${deep}}}`,
+    );
+    expect(status).toBe(400);
+    expect(body.error).toBe(
+      `'variants.o': nests more than ${MAX_JSON_DEPTH} levels of arrays and objects`,
+    );
+  });
+
+  test.each([
+    ["a NUL character in text", { description: "x\u0000y" }],
+    ["a NUL character in JSON", { variants: { a: "x\u0000y" } }],
+    ["a lone surrogate in JSON", { metadata: { a: "\ud800" } }],
+  ])("%s, which PostgreSQL cannot store, is a 400, not a 500", async (_, fields) => {
+    const { status, body } = await call("POST", "/flags", { name: "unstorable", ...fields });
+    expect(status).toBe(400);
+    expect(body.code).toBe("UNSTORABLE_TEXT");
+  });
+});
+
 describe("authentication", () => {
   test("401 without a header", async () => {
     const { status, body } = await fetch(`${base}/flags`).then(json);
@@ -248,6 +417,7 @@ describe("authentication", () => {
     ["another algorithm", { alg: "HS512" }, {}, "same"],
     ["another issuer", { alg: "HS256" }, { iss: "someone-else" }, "same"],
     ["no subject", { alg: "HS256" }, { sub: undefined }, "same"],
+    ["no expiry", { alg: "HS256" }, { exp: undefined }, "same"],
   ])("401 for a JWT with %s", async (_, header, claims, secret) => {
     const token = await signToken(
       header,
@@ -316,11 +486,11 @@ describe("authentication", () => {
     let clock = 0;
     const validator = createKeyValidator({ authUrl: auth.url, now: () => clock });
     const { id, key: doomed } = await auth.createKey("doomed");
-    expect(await validator(doomed)).toBe(true);
+    expect(await validator(doomed)).toEqual({ id, name: "doomed" });
     await auth.revoke(id);
-    expect(await validator(doomed)).toBe(true);
+    expect(await validator(doomed)).toEqual({ id, name: "doomed" });
     clock += 30_001;
-    expect(await validator(doomed)).toBe(false);
+    expect(await validator(doomed)).toBeUndefined();
   });
 });
 
@@ -338,14 +508,7 @@ describe("change notices", () => {
 
   test("a write succeeds with Redis down", async () => {
     const deadRedis = createRedis("redis://127.0.0.1:1", logger);
-    const app = createFlagApp(createFlagStore(pool), {
-      validateKey: createKeyValidator({ authUrl: auth.url }),
-      jwtSecret: auth.jwtSecret,
-      publish: changePublisher(deadRedis, logger),
-      logger,
-      metrics: new Registry(),
-      ready: {},
-    });
+    const app = flagApp({ publish: changePublisher(deadRedis, logger) });
     const url = listen(app);
     const response = await fetch(`${url}/flags`, {
       method: "POST",
@@ -360,14 +523,7 @@ describe("change notices", () => {
 
 test("a database outage is 503, not 500", async () => {
   const deadPool = createPool("postgres://postgres@127.0.0.1:1/none");
-  const app = createFlagApp(createFlagStore(deadPool), {
-    validateKey: createKeyValidator({ authUrl: auth.url }),
-    jwtSecret: auth.jwtSecret,
-    publish: () => {},
-    logger,
-    metrics: new Registry(),
-    ready: { database: pingDatabase(deadPool) },
-  });
+  const app = flagApp({ pool: deadPool, publish: () => {} });
   const url = listen(app);
   const { status, body } = await fetch(`${url}/flags`, { headers: bearer(key) }).then(json);
   expect(status).toBe(503);
@@ -386,8 +542,20 @@ test("metrics count requests by route and status", async () => {
   expect(text).toContain("http_request_duration_seconds_bucket");
 });
 
-test("OpenAPI document lists the routes", async () => {
+test("OpenAPI document lists the routes and the v2 fields", async () => {
   const { status, body } = await fetch(`${base}/openapi`).then(json);
   expect(status).toBe(200);
-  expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(["/flags", "/flags/{name}"]));
+  expect(Object.keys(body.paths)).toEqual(
+    expect.arrayContaining([
+      "/flags",
+      "/flags/{name}",
+      "/flags/{name}/history",
+      "/flagd/import",
+      "/flagd/export",
+    ]),
+  );
+  const created = body.paths["/flags"].post.requestBody.content["application/json"].schema;
+  expect(Object.keys(created.properties)).toEqual(
+    expect.arrayContaining(["name", "variants", "default_variant", "metadata"]),
+  );
 });

@@ -1,6 +1,32 @@
-import { type DataServiceOptions, dataServiceApp } from "@togglemaster/shared/data-service";
+import { type DataServiceParts, dataServiceApp } from "@togglemaster/shared/data-service";
+import { RecordCache } from "@togglemaster/shared/freshness";
+import { Elysia } from "elysia";
+import { createFlagd, flagdRoutes } from "./flagd.ts";
 import { flagRoutes } from "./routes.ts";
-import type { FlagStore } from "./store.ts";
+import type { Flag, FlagStore } from "./store.ts";
+import type { TargetingClient } from "./targeting-client.ts";
 
-export const createFlagApp = (store: FlagStore, options: DataServiceOptions) =>
-  dataServiceApp("flag", options, flagRoutes(store, options.publish));
+export interface FlagAppOptions extends DataServiceParts {
+  store: FlagStore;
+  /** Where flagd imports and exports keep and read targeting. */
+  targeting: TargetingClient;
+}
+
+export function createFlagApp({
+  store,
+  targeting,
+  publish,
+  freshness,
+  onChange,
+  ...parts
+}: FlagAppOptions) {
+  const reads = new RecordCache<Flag | undefined>(freshness);
+  onChange((notice) => {
+    if (notice.kind === "flag") reads.invalidate(notice.name);
+  });
+  const flagd = createFlagd({ store, targeting, publish, logger: parts.edge.logger });
+  return dataServiceApp(
+    parts,
+    new Elysia({ name: "flag" }).use(flagRoutes({ store, reads, publish })).use(flagdRoutes(flagd)),
+  );
+}

@@ -1,15 +1,9 @@
-import { wireDataService } from "@togglemaster/shared/data-service";
 import { run } from "@togglemaster/shared/serve";
-import { createFlagApp } from "./app.ts";
-import { migrations } from "./migrations/index.ts";
-import { createFlagStore } from "./store.ts";
+import { readConfig } from "./config.ts";
+import { createFlagService } from "./service.ts";
 
-export const main = () =>
-  wireDataService({
-    service: "flag",
-    defaultPort: 8002,
-    migrations,
-    createApp: (pool, options) => createFlagApp(createFlagStore(pool), options),
-  });
+// The console is a Bun HTML import; Deno serves the API without it.
+const staticRoutes =
+  typeof Bun === "undefined" ? undefined : (await import("./console.ts")).consoleRoutes;
 
-if (import.meta.main) await run(main);
+if (import.meta.main) await run(() => createFlagService(readConfig(), { staticRoutes }));

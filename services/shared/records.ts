@@ -1,15 +1,19 @@
-import type { Pool } from "./db.ts";
+import type { Queryable } from "./db.ts";
 
 /**
- * A table of records addressed by a unique name (flags, targeting rules): the SQL both
- * data services share. Identifiers come from code, never from requests; values are always
- * bound parameters.
+ * A table of records addressed by a unique name (flags, targeting rules, segments): the SQL
+ * both data services share. Identifiers come from code, never from requests; values are
+ * always bound parameters. It runs on whatever it is given, the pool or the client of a
+ * transaction, so a change and its audit entry can share one transaction.
  */
 export interface RecordTableSpec<Fields> {
   table: string;
   key: string;
   columns: readonly (keyof Fields & string)[];
-  /** Columns stored as jsonb, serialised explicitly so arrays stay JSON arrays. */
+  /**
+   * Columns stored as jsonb, serialised explicitly so arrays stay JSON arrays; null is SQL
+   * NULL, not the JSON null.
+   */
   jsonColumns?: readonly (keyof Fields & string)[];
 }
 
@@ -25,31 +29,40 @@ const withIsoTimes = <R>(row: Row): R =>
   }) as R;
 
 export function recordTable<Fields extends Record<string, unknown>>(
-  pool: Pool,
+  db: Queryable,
   { table, key, columns, jsonColumns = [] }: RecordTableSpec<Fields>,
 ) {
   type Stored = StoredRecord<Fields>;
   const returning = `RETURNING id, ${key}, ${columns.join(", ")}, created_at, updated_at`;
   const select = `SELECT id, ${key}, ${columns.join(", ")}, created_at, updated_at FROM ${table}`;
   const param = (column: string, value: unknown) =>
-    jsonColumns.includes(column as keyof Fields & string) ? JSON.stringify(value) : value;
+    jsonColumns.includes(column as keyof Fields & string) && value !== null
+      ? JSON.stringify(value)
+      : value;
+  const one = (rows: Row[]) => rows[0] && withIsoTimes<Stored>(rows[0]);
 
   return {
     async list(): Promise<Stored[]> {
-      const { rows } = await pool.query<Row>(`${select} ORDER BY ${key}`);
+      const { rows } = await db.query<Row>(`${select} ORDER BY ${key}`);
       return rows.map((row) => withIsoTimes<Stored>(row));
     },
 
     async get(name: string): Promise<Stored | undefined> {
-      const { rows } = await pool.query<Row>(`${select} WHERE ${key} = $1`, [name]);
-      return rows[0] && withIsoTimes<Stored>(rows[0]);
+      const { rows } = await db.query<Row>(`${select} WHERE ${key} = $1`, [name]);
+      return one(rows);
+    },
+
+    /** Reads a record and locks it until the transaction ends (inside one, on its client). */
+    async lock(name: string): Promise<Stored | undefined> {
+      const { rows } = await db.query<Row>(`${select} WHERE ${key} = $1 FOR UPDATE`, [name]);
+      return one(rows);
     },
 
     /** Inserts a record; throws PostgreSQL's unique_violation when the name is taken. */
     async insert(values: Fields): Promise<Stored> {
       const names = [key, ...columns];
       const placeholders = names.map((_, index) => `$${index + 1}`).join(", ");
-      const { rows } = await pool.query<Row>(
+      const { rows } = await db.query<Row>(
         `INSERT INTO ${table} (${names.join(", ")}) VALUES (${placeholders}) ${returning}`,
         names.map((column) => param(column, values[column])),
       );
@@ -60,16 +73,19 @@ export function recordTable<Fields extends Record<string, unknown>>(
     async update(name: string, patch: Partial<Fields>): Promise<Stored | undefined> {
       const changed = columns.filter((column) => patch[column] !== undefined);
       const assignments = changed.map((column, index) => `${column} = $${index + 2}`);
-      const { rows } = await pool.query<Row>(
+      const { rows } = await db.query<Row>(
         `UPDATE ${table} SET ${assignments.join(", ")} WHERE ${key} = $1 ${returning}`,
         [name, ...changed.map((column) => param(column, patch[column]))],
       );
-      return rows[0] && withIsoTimes<Stored>(rows[0]);
+      return one(rows);
     },
 
-    async remove(name: string): Promise<boolean> {
-      const { rowCount } = await pool.query(`DELETE FROM ${table} WHERE ${key} = $1`, [name]);
-      return rowCount === 1;
+    /** Deletes a record; the record as it was, or undefined when no record has that name. */
+    async remove(name: string): Promise<Stored | undefined> {
+      const { rows } = await db.query<Row>(`DELETE FROM ${table} WHERE ${key} = $1 ${returning}`, [
+        name,
+      ]);
+      return one(rows);
     },
   };
 }

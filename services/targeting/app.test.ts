@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createKeyValidator } from "@togglemaster/shared/auth-guard";
 import { createPool, migrate } from "@togglemaster/shared/db";
-import { Registry } from "@togglemaster/shared/metrics";
+import { type AuthFixture, startAuthService } from "../../test/support/auth.ts";
+import { testParts } from "../../test/support/data-service.ts";
 import {
   bearer,
   createTestDatabase,
@@ -9,11 +9,10 @@ import {
   listen,
   memoryLogger,
   type TestDatabase,
-} from "@togglemaster/shared/testing";
-import { type AuthFixture, startAuthService } from "../auth/fixture.ts";
+} from "../../test/support/testing.ts";
 import { createTargetingApp } from "./app.ts";
 import { migrations } from "./migrations/index.ts";
-import { createRuleStore } from "./store.ts";
+import { createTargetingStore } from "./store.ts";
 
 let auth: AuthFixture;
 let database: TestDatabase;
@@ -28,13 +27,20 @@ beforeAll(async () => {
   database = await createTestDatabase("targeting");
   pool = createPool(database.url);
   await migrate(pool, "targeting", migrations);
-  app = createTargetingApp(createRuleStore(pool), {
-    validateKey: createKeyValidator({ authUrl: auth.url }),
-    jwtSecret: auth.jwtSecret,
-    publish: (notice) => published.push(`${notice.action}:${notice.name}`),
-    logger: memoryLogger("targeting"),
-    metrics: new Registry(),
-    ready: {},
+  app = createTargetingApp({
+    ...testParts({
+      pool,
+      authUrl: auth.url,
+      jwtSecret: auth.jwtSecret,
+      logger: memoryLogger("targeting"),
+      publish: (notice) =>
+        published.push(
+          notice.kind === "rule"
+            ? `${notice.action}:${notice.name}`
+            : `${notice.kind}:${notice.action}:${notice.name}`,
+        ),
+    }),
+    store: createTargetingStore(pool),
   });
   base = listen(app);
   key = (await auth.createKey("targeting-tests")).key;
@@ -220,4 +226,188 @@ test("401 without credentials, 200 with a JWT", async () => {
   expect(anonymous.status).toBe(401);
   expect(anonymous.body.error).toBe("Authorization header obrigatório");
   expect((await call("GET", "/rules/pct", undefined, await auth.token(key))).status).toBe(200);
+});
+
+describe("JSONLOGIC rules", () => {
+  test("flagd targeting is stored as given, unknown operators and dangling $refs included", async () => {
+    const rules = {
+      type: "JSONLOGIC",
+      targeting: { if: [{ no_such_op: [{ $ref: "missing" }] }, "on", null] },
+    };
+    const { status, body } = await call("POST", "/rules", { flag_name: "logic", rules });
+    expect(status).toBe(201);
+    expect(Object.keys(body).sort()).toEqual(RULE_FIELDS);
+    expect(body.rules).toEqual(rules);
+    expect((await call("GET", "/rules/logic")).body.rules).toEqual(rules);
+  });
+
+  test.each([
+    [
+      "targeting that is not an object",
+      { type: "JSONLOGIC", targeting: [1] },
+      "'rules.targeting' deve ser um objeto JsonLogic para regras JSONLOGIC",
+    ],
+    [
+      "no targeting",
+      { type: "JSONLOGIC" },
+      "'rules.targeting' deve ser um objeto JsonLogic para regras JSONLOGIC",
+    ],
+  ])("400 for %s", async (_, rules, message) => {
+    const { status, body } = await call("POST", "/rules", { flag_name: "bad-logic", rules });
+    expect(status).toBe(400);
+    expect(body.error).toBe(message);
+  });
+});
+
+test("GET /rules lists every rule ordered by flag name", async () => {
+  const { status, body } = await call("GET", "/rules");
+  expect(status).toBe(200);
+  const names = body.map((rule: { flag_name: string }) => rule.flag_name);
+  expect(names).toEqual([...names].sort());
+  expect(names).toEqual(expect.arrayContaining(["list", "logic", "pct"]));
+  for (const rule of body) expect(Object.keys(rule).sort()).toEqual(RULE_FIELDS);
+});
+
+describe("segments", () => {
+  const SEGMENT_FIELDS = ["created_at", "definition", "description", "id", "name", "updated_at"];
+  const definition = { ends_with: [{ var: "email" }, "@example.com"] };
+
+  test("POST 201, GET, PUT, DELETE 204 then 404", async () => {
+    const created = await call("POST", "/segments", { name: "staff", definition });
+    expect(created.status).toBe(201);
+    expect(Object.keys(created.body).sort()).toEqual(SEGMENT_FIELDS);
+    expect(created.body).toMatchObject({ name: "staff", definition, description: "" });
+    expect((await call("GET", "/segments/staff")).body).toEqual(created.body);
+
+    const updated = await call("PUT", "/segments/staff", { description: "Our staff" });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({ definition, description: "Our staff" });
+    const redefined = await call("PUT", "/segments/staff", { definition: { "==": [1, 1] } });
+    expect(redefined.body).toMatchObject({
+      definition: { "==": [1, 1] },
+      description: "Our staff",
+    });
+    expect((await call("GET", "/segments/staff")).body).toEqual(redefined.body);
+
+    expect((await call("DELETE", "/segments/staff")).status).toBe(204);
+    expect((await call("GET", "/segments/staff")).status).toBe(404);
+    const again = await call("DELETE", "/segments/staff");
+    expect(again.status).toBe(404);
+    expect(again.body.error).toBe("Segmento não encontrado");
+  });
+
+  test("GET /segments is ordered by name; 409 for a duplicate", async () => {
+    for (const name of ["zeta-users", "alpha-users"])
+      expect((await call("POST", "/segments", { name, definition })).status).toBe(201);
+    const duplicate = await call("POST", "/segments", { name: "alpha-users", definition });
+    expect(duplicate.status).toBe(409);
+    expect(duplicate.body.error).toBe("Segmento 'alpha-users' já existe");
+    const names = (await call("GET", "/segments")).body.map((s: { name: string }) => s.name);
+    expect(names).toEqual([...names].sort());
+    expect(names).toEqual(expect.arrayContaining(["alpha-users", "zeta-users"]));
+  });
+
+  test.each([
+    ["no definition", { name: "s" }, "'name' e 'definition' (JSON) são obrigatórios"],
+    ["no name", { definition }, "'name' e 'definition' (JSON) são obrigatórios"],
+    [
+      "a definition that is a list",
+      { name: "s", definition: [1] },
+      "'definition' deve ser um objeto JsonLogic",
+    ],
+    [
+      "a definition that is text",
+      { name: "s", definition: "x" },
+      "'definition' deve ser um objeto JsonLogic",
+    ],
+    [
+      "a name with a space",
+      { name: "a b", definition },
+      "'name' deve ser um texto de letras, números, '_', '-', '.' ou ':'",
+    ],
+  ])("POST 400 for %s", async (_, payload, message) => {
+    const { status, body } = await call("POST", "/segments", payload);
+    expect(status).toBe(400);
+    expect(body.error).toBe(message);
+  });
+
+  test("PUT 400 without a field, 404 for an unknown segment", async () => {
+    const none = await call("PUT", "/segments/alpha-users", { other: 1 });
+    expect(none.status).toBe(400);
+    expect(none.body.error).toBe("Pelo menos um campo ('definition', 'description') é obrigatório");
+    expect((await call("PUT", "/segments/nobody", { description: "x" })).status).toBe(404);
+  });
+
+  test("every write is announced as a segment notice", () => {
+    expect(published).toEqual(
+      expect.arrayContaining([
+        "segment:created:staff",
+        "segment:updated:staff",
+        "segment:deleted:staff",
+      ]),
+    );
+  });
+});
+
+describe("the internal flagd routes", () => {
+  test.each([
+    ["sections that are not objects", { rules: [], segments: {} }, "'rules' deve ser um objeto"],
+    ["an invalid flag name", { rules: { "a b": null }, segments: {} }, 'nome inválido "a b"'],
+    [
+      "an invalid rule",
+      { rules: { f: { type: "PERCENTAGE", value: 200 } }, segments: {} },
+      "rules 'f': 'rules.value'",
+    ],
+    ["a segment that is not JsonLogic", { rules: {}, segments: { s: 1 } }, "segments 's'"],
+  ])("an import with %s is a 400 and changes nothing", async (_, payload, message) => {
+    const before = await call("GET", "/rules");
+    const { status, body } = await call("PUT", "/flagd/targeting", payload);
+    expect(status).toBe(400);
+    expect(body.error).toContain(message);
+    expect(await call("GET", "/rules")).toEqual(before);
+  });
+
+  test("an import answers what it changed and how it was; a restore puts it back", async () => {
+    const before = (await call("GET", "/rules/pct")).body;
+    const { status, body } = await call("PUT", "/flagd/targeting", {
+      rules: { pct: { type: "PERCENTAGE", value: 75 }, "new-one": null },
+      segments: { imported: { "==": [1, 1] } },
+    });
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      rules: { pct: "updated", "new-one": "unchanged" },
+      segments: { imported: "created" },
+      previous: {
+        rules: { pct: { rules: before.rules, is_enabled: before.is_enabled } },
+        segments: { imported: null },
+      },
+    });
+    expect((await call("GET", "/rules/pct")).body).toMatchObject({
+      is_enabled: true,
+      rules: { type: "PERCENTAGE", value: 75 },
+    });
+    const restored = await call("PUT", "/flagd/targeting/restore", body.previous);
+    expect(restored).toEqual({ status: 200, body: { restored: 2 } });
+    expect((await call("GET", "/rules/pct")).body).toMatchObject({
+      is_enabled: before.is_enabled,
+      rules: before.rules,
+    });
+    expect((await call("GET", "/segments/imported")).status).toBe(404);
+  });
+});
+
+test("OpenAPI document lists the v2 routes", async () => {
+  const { status, body } = await fetch(`${base}/openapi`).then(json);
+  expect(status).toBe(200);
+  expect(Object.keys(body.paths)).toEqual(
+    expect.arrayContaining([
+      "/rules",
+      "/rules/{flag_name}",
+      "/rules/{flag_name}/history",
+      "/segments",
+      "/segments/{name}",
+      "/segments/{name}/history",
+    ]),
+  );
+  expect(body.paths["/segments"].post.summary).toBe("Create a segment (a flagd shared evaluator)");
 });

@@ -1,15 +1,5 @@
-import { wireDataService } from "@togglemaster/shared/data-service";
 import { run } from "@togglemaster/shared/serve";
-import { createTargetingApp } from "./app.ts";
-import { migrations } from "./migrations/index.ts";
-import { createRuleStore } from "./store.ts";
+import { readConfig } from "./config.ts";
+import { createTargetingService } from "./service.ts";
 
-export const main = () =>
-  wireDataService({
-    service: "targeting",
-    defaultPort: 8003,
-    migrations,
-    createApp: (pool, options) => createTargetingApp(createRuleStore(pool), options),
-  });
-
-if (import.meta.main) await run(main);
+if (import.meta.main) await run(() => createTargetingService(readConfig()));

@@ -142,25 +142,31 @@ export async function startAwsLocal(
 
 export type AwsLocal = Awaited<ReturnType<typeof startAwsLocal>>;
 
-/** What evaluation and analytics need in their environment to use the emulators. */
-export function serviceEnvironment(
-  local: Pick<
-    AwsLocal,
-    "queueUrl" | "sqsEndpoint" | "dynamoEndpoint" | "eventsTable" | "countersTable"
-  >,
+/**
+ * What a service talking to AWS needs besides the topology's wiring to use the emulators:
+ * their endpoints, and credentials the SDK will accept.
+ */
+export function emulatorEnvironment(
+  local: Pick<AwsLocal, "sqsEndpoint" | "dynamoEndpoint">,
 ): Record<string, string> {
   return {
-    AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    AWS_SQS_URL: local.queueUrl,
     AWS_ENDPOINT_URL: local.sqsEndpoint,
     AWS_ENDPOINT_URL_SQS: local.sqsEndpoint,
     AWS_ENDPOINT_URL_DYNAMODB: local.dynamoEndpoint,
-    AWS_DYNAMODB_TABLE: local.eventsTable,
-    AWS_DYNAMODB_COUNTERS_TABLE: local.countersTable,
   };
 }
+
+/** The emulators' side of a `WiringResolver`: queue, tables and region. */
+export const emulatorWiring = (
+  local: Pick<AwsLocal, "queueUrl" | "eventsTable" | "countersTable">,
+) => ({
+  queue: () => local.queueUrl,
+  table: (table: "events" | "counters") =>
+    table === "events" ? local.eventsTable : local.countersTable,
+  region: () => LOCAL_REGION,
+});
 
 // Standalone: `bun scripts/aws-local.ts [sqsPort] [dynamoPort]` serves both until SIGTERM,
 // so a test can stop and restart one without touching the services that use it.

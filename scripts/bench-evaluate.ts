@@ -1,13 +1,18 @@
 /**
- * `bun run bench:evaluate`: cache-warm `/evaluate` throughput and latency on one core,
- * next to a bare `Bun.serve` returning constant JSON measured the same way in the same run.
+ * `bun run bench:evaluate`: throughput, latency and server CPU per request on one core, for
+ * a bare `Bun.serve` returning constant JSON (measured first, in the same run, as the
+ * yardstick), `GET /evaluate` as shipped (events to SQS, `info` logs) for a PERCENTAGE flag,
+ * a five-condition flagd rule and a fractional split, the same with events and logs off
+ * (the cost breakdown), and the management reads `GET /flags/:name` and `GET /rules/:name`
+ * with an API key on real PostgreSQL.
  *
- * The server under test is pinned to one core and wrk to the other, so the numbers say
- * what one core of this machine serves. Needs wrk (Debian package `wrk`), PostgreSQL and
- * Redis at 127.0.0.1, like the tests.
+ * The server under test is pinned to one core and wrk to the other, so the numbers say what
+ * one core of this machine serves. Needs wrk (Debian package `wrk`), PostgreSQL and Redis
+ * at 127.0.0.1, like the tests. BENCH_SECONDS (default 10) sets each run's length.
  */
-import { startStack } from "../services/e2e/stack.ts";
-import { freePort, startCommand } from "./runtimes.ts";
+import type { ServiceName } from "@togglemaster/shared/topology";
+import { type Stack, startStack } from "../test/support/stack.ts";
+import { freePort, type RunningService, startCommand } from "./runtimes.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
@@ -50,7 +55,7 @@ async function cpuSeconds(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function wrk(url: string): Promise<WrkResult> {
+async function wrk(url: string, headers: Record<string, string> = {}): Promise<WrkResult> {
   const run = Bun.spawn(
     [
       "taskset",
@@ -61,6 +66,7 @@ async function wrk(url: string): Promise<WrkResult> {
       `-c${CONNECTIONS}`,
       `-d${SECONDS}s`,
       "--latency",
+      ...Object.entries(headers).flatMap(([name, value]) => ["-H", `${name}: ${value}`]),
       url,
     ],
     { stdout: "pipe", stderr: "pipe" },
@@ -79,71 +85,195 @@ async function pin(pid: number) {
   if ((await run.exited) !== 0) throw new Error(`could not pin pid ${pid}`);
 }
 
+interface Measured extends WrkResult {
+  name: string;
+  /** Server CPU per request, in µs. */
+  cpuMicros: number;
+}
+
+/** One wrk run against a pinned process, with the CPU the process spent per request. */
+async function measure(
+  name: string,
+  server: RunningService,
+  url: string,
+  headers?: Record<string, string>,
+): Promise<Measured> {
+  await pin(server.pid);
+  const warm = await fetch(url, { headers });
+  if (warm.status !== 200) throw new Error(`${name}: ${url} answered ${warm.status}`);
+  await warm.arrayBuffer();
+  const before = await cpuSeconds(server.pid);
+  const result = await wrk(url, headers);
+  const spent = (await cpuSeconds(server.pid)) - before;
+  return { name, ...result, cpuMicros: (spent / (result.requestsPerSecond * SECONDS)) * 1e6 };
+}
+
 const BARE_SERVER = `Bun.serve({ port: Number(process.env.PORT), fetch: () => Response.json({ flag_name: "f", user_id: "u", result: true }) });`;
+
+/** Five conditions over what `/evaluate` knows, all evaluated for the benchmark's user. */
+const FIVE_CONDITIONS = {
+  if: [
+    {
+      and: [
+        { starts_with: [{ var: "targetingKey" }, "user-"] },
+        { "!=": [{ var: "targetingKey" }, "user-0"] },
+        { in: [{ var: "$flagd.flagKey" }, ["bench-rule", "bench-other"]] },
+        { "<": [{ var: "$flagd.timestamp" }, 99_999_999_999] },
+        { ends_with: [{ var: "targetingKey" }, "3"] },
+      ],
+    },
+    "on",
+    "off",
+  ],
+};
+
+const SPLIT = {
+  fractional: [
+    ["a", 25],
+    ["b", 25],
+    ["c", 25],
+    ["d", 25],
+  ],
+};
+
+/** The benchmark's flags, created through the management API. */
+async function createFlags(stack: Stack, key: string) {
+  const headers = { authorization: `Bearer ${key}` };
+  const post = async (service: ServiceName, path: string, body: unknown) => {
+    const response = await fetch(`${stack.url(service)}${path}`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify(body),
+    });
+    if (response.status !== 201)
+      throw new Error(`POST ${path} answered ${response.status}: ${await response.text()}`);
+  };
+  await post("flag", "/flags", { name: "bench-flag", is_enabled: true });
+  await post("targeting", "/rules", {
+    flag_name: "bench-flag",
+    rules: { type: "PERCENTAGE", value: 50 },
+  });
+  await post("flag", "/flags", {
+    name: "bench-rule",
+    is_enabled: true,
+    variants: { on: true, off: false },
+    default_variant: "off",
+  });
+  await post("targeting", "/rules", {
+    flag_name: "bench-rule",
+    rules: { type: "JSONLOGIC", targeting: FIVE_CONDITIONS },
+  });
+  await post("flag", "/flags", {
+    name: "bench-split",
+    is_enabled: true,
+    variants: { a: "A", b: "B", c: "C", d: "D" },
+    default_variant: "a",
+  });
+  await post("targeting", "/rules", {
+    flag_name: "bench-split",
+    rules: { type: "JSONLOGIC", targeting: SPLIT },
+  });
+}
+
+const evaluateUrl = (stack: Stack, flag: string) =>
+  `${stack.url("evaluation")}/evaluate?user_id=user-123&flag_name=${flag}`;
+
+function table(rows: Measured[], bare: Measured) {
+  const header = [
+    "server".padEnd(46),
+    "req/s".padStart(8),
+    "× bare".padStart(7),
+    "p50 ms".padStart(7),
+    "p99 ms".padStart(7),
+    "CPU µs".padStart(7),
+    "× bare".padStart(7),
+    "errors".padStart(6),
+  ].join(" ");
+  const line = (row: Measured) =>
+    [
+      row.name.padEnd(46),
+      row.requestsPerSecond.toFixed(0).padStart(8),
+      (row.requestsPerSecond / bare.requestsPerSecond).toFixed(2).padStart(7),
+      row.p50.toFixed(2).padStart(7),
+      row.p99.toFixed(2).padStart(7),
+      row.cpuMicros.toFixed(1).padStart(7),
+      (row.cpuMicros / bare.cpuMicros).toFixed(2).padStart(7),
+      String(row.errors).padStart(6),
+    ].join(" ");
+  return [header, ...rows.map(line)].join("\n");
+}
 
 async function main() {
   if (Bun.which("wrk") === null) throw new Error("wrk is not installed (apt-get install wrk)");
-  // BENCH_EVENTS=off measures evaluation without sending its events to SQS;
-  // BENCH_LOG_LEVEL=warn without its access log.
-  const events = process.env.BENCH_EVENTS !== "off";
-  const logLevel = process.env.BENCH_LOG_LEVEL ?? "info";
-  const stack = await startStack({
-    services: ["auth", "flag", "targeting", "evaluation"],
-    extraEnv: { evaluation: { LOG_LEVEL: logLevel, ...(events ? {} : { AWS_SQS_URL: "" }) } },
-  });
+  const rows: Measured[] = [];
+
+  // The yardstick first, alone on the machine's cores.
+  const bareServer = await startCommand(
+    [process.execPath, "-e", BARE_SERVER],
+    { PORT: String(freePort()) },
+    { readyPath: "/" },
+  );
+  const bare = await measure("bare Bun.serve, constant JSON", bareServer, bareServer.url);
+  await bareServer.stop();
+  rows.push(bare);
+
+  const shipped = await startStack({ services: ["auth", "flag", "targeting", "evaluation"] });
   try {
-    const { key } = await stack.createKey("bench");
+    const { key } = await shipped.createKey("bench");
+    await createFlags(shipped, key);
+    const evaluation = shipped.service("evaluation") as RunningService;
+    for (const [name, flag] of [
+      ["/evaluate as shipped, PERCENTAGE flag", "bench-flag"],
+      ["/evaluate as shipped, five-condition rule", "bench-rule"],
+      ["/evaluate as shipped, fractional split", "bench-split"],
+    ] as const)
+      rows.push(await measure(name, evaluation, evaluateUrl(shipped, flag)));
     const headers = { authorization: `Bearer ${key}` };
-    await fetch(`${stack.url("flag")}/flags`, {
-      method: "POST",
-      headers,
-      body: '{"name":"bench-flag","is_enabled":true}',
-    });
-    await fetch(`${stack.url("targeting")}/rules`, {
-      method: "POST",
-      headers,
-      body: '{"flag_name":"bench-flag","rules":{"type":"PERCENTAGE","value":50}}',
-    });
-    const evaluateUrl = `${stack.url("evaluation")}/evaluate?user_id=user-123&flag_name=bench-flag`;
-    const warm = await (await fetch(evaluateUrl)).json();
-    if (typeof warm.result !== "boolean")
-      throw new Error(`unexpected answer ${JSON.stringify(warm)}`);
-
-    const bare = await startCommand(
-      [process.execPath, "-e", BARE_SERVER],
-      { PORT: String(freePort()) },
-      { readyPath: "/" },
-    );
-    await pin(bare.pid);
-    const evaluation = stack.service("evaluation");
-    if (evaluation === undefined) throw new Error("evaluation is not running");
-    await pin(evaluation.pid);
-
-    const baseline = await wrk(bare.url);
-    const cpuBefore = await cpuSeconds(evaluation.pid);
-    const evaluate = await wrk(evaluateUrl);
-    const cpuPerRequest =
-      ((await cpuSeconds(evaluation.pid)) - cpuBefore) / (evaluate.requestsPerSecond * SECONDS);
-    await bare.stop();
-
-    const row = (name: string, result: WrkResult) =>
-      `${name.padEnd(28)} ${result.requestsPerSecond.toFixed(0).padStart(9)} ${result.p50.toFixed(2).padStart(8)} ${result.p90.toFixed(2).padStart(8)} ${result.p99.toFixed(2).padStart(8)} ${String(result.errors).padStart(7)}`;
-    console.log(
-      `\n${SECONDS} s per run, ${CONNECTIONS} connections, server on core ${SERVER_CORE}, wrk on core ${LOAD_CORE} (runtime: ${stack.runtime}, events ${events ? "sent to SQS" : "off"}, log level ${logLevel})`,
-    );
-    console.log(
-      `${"server".padEnd(28)} ${"req/s".padStart(9)} ${"p50 ms".padStart(8)} ${"p90 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"errors".padStart(7)}`,
-    );
-    console.log(row("bare Bun.serve (constant)", baseline));
-    console.log(row("GET /evaluate (cache warm)", evaluate));
-    const share = (evaluate.requestsPerSecond / baseline.requestsPerSecond) * 100;
-    console.log(`\n/evaluate serves ${share.toFixed(0)} % of the bare server's throughput.`);
-    console.log(
-      `evaluation used ${(cpuPerRequest * 1e6).toFixed(1)} µs of CPU per request: ${(1 / cpuPerRequest).toFixed(0)} requests per CPU-second.`,
+    rows.push(
+      await measure(
+        "GET /flags/:name, API key",
+        shipped.service("flag") as RunningService,
+        `${shipped.url("flag")}/flags/bench-flag`,
+        headers,
+      ),
+      await measure(
+        "GET /rules/:flag_name, API key",
+        shipped.service("targeting") as RunningService,
+        `${shipped.url("targeting")}/rules/bench-flag`,
+        headers,
+      ),
     );
   } finally {
-    await stack.stop();
+    await shipped.stop();
   }
+
+  // The breakdown: what events and the access log cost on top of HTTP and the decision.
+  for (const [name, env] of [
+    ["/evaluate, events off", { AWS_SQS_URL: "" }],
+    ["/evaluate, events off, logs at warn", { AWS_SQS_URL: "", LOG_LEVEL: "warn" }],
+  ] as const) {
+    const stack = await startStack({
+      services: ["auth", "flag", "targeting", "evaluation"],
+      extraEnv: { evaluation: env },
+    });
+    try {
+      await createFlags(stack, (await stack.createKey("bench")).key);
+      rows.push(
+        await measure(
+          `${name}, PERCENTAGE flag`,
+          stack.service("evaluation") as RunningService,
+          evaluateUrl(stack, "bench-flag"),
+        ),
+      );
+    } finally {
+      await stack.stop();
+    }
+  }
+
+  console.log(
+    `\n${SECONDS} s per run, ${CONNECTIONS} connections, server on core ${SERVER_CORE}, wrk on core ${LOAD_CORE}; CPU µs is the server's CPU time per request\n`,
+  );
+  console.log(table(rows, bare));
 }
 
 await main();

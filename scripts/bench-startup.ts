@@ -12,18 +12,21 @@
 import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import {
-  createTestDatabase,
-  TEST_REDIS_URL,
-  type TestDatabase,
-} from "@togglemaster/shared/testing";
-import { serviceEnvironment, startAwsLocal } from "./aws-local.ts";
-import { binaryPath, ensureBinaries, SERVICES, type ServiceName } from "./build.ts";
-import { type RunningService, startCommand } from "./runtimes.ts";
+  DATABASE_SERVICES,
+  type DatabaseService,
+  type ServiceName,
+} from "@togglemaster/shared/topology";
+import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from "../test/support/testing.ts";
+import { emulatorEnvironment, emulatorWiring, startAwsLocal } from "./aws-local.ts";
+import { binaryPath, ensureBinaries, SERVICES } from "./build.ts";
+import { startPlatform } from "./platform.ts";
+import { startCommand } from "./runtimes.ts";
 
 const RUNS = 5;
 const IDLE_MS = 2_000;
 const TARGET_STARTUP_MS = 300;
-const TARGET_RSS_MIB = 60;
+const TARGET_RSS_MIB = 50;
+const TARGET_ANON_MIB = 16;
 const MASTER_KEY = "bench-master-key-0123456789";
 const JWT_SECRET = "bench-jwt-secret-0123456789abcdef0123";
 
@@ -76,16 +79,6 @@ async function measure(service: ServiceName, env: Record<string, string>) {
   return { measurement, running };
 }
 
-async function createApiKey(authUrl: string): Promise<string> {
-  const response = await fetch(`${authUrl}/admin/keys`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
-    body: JSON.stringify({ name: "bench-startup" }),
-  });
-  if (response.status !== 201) throw new Error(`creating an API key answered ${response.status}`);
-  return ((await response.json()) as { key: string }).key;
-}
-
 function formatTable(measurements: Measurement[]): string {
   const columns = ["service", "median", "min", "max", "idle RSS", "anon", "file", "verdict"];
   const rows = measurements.map(({ service, startupMs, rssMiB, anonymousMiB, fileMiB }) => {
@@ -100,7 +93,7 @@ function formatTable(measurements: Measurement[]): string {
       `${fileMiB.toFixed(1)} MiB`,
       [
         middle < TARGET_STARTUP_MS ? "start ok" : "start SLOW",
-        rssMiB <= TARGET_RSS_MIB ? "memory ok" : "memory HIGH",
+        rssMiB <= TARGET_RSS_MIB && anonymousMiB <= TARGET_ANON_MIB ? "memory ok" : "memory HIGH",
       ].join(", "),
     ];
   });
@@ -120,50 +113,30 @@ function formatTable(measurements: Measurement[]): string {
 async function main() {
   await ensureBinaries(SERVICES.map((service) => ({ service, arch: "x64" as const })));
   const aws = await startAwsLocal();
-  const databases: TestDatabase[] = [];
-  const database = async (service: string) => {
-    const created = await createTestDatabase(`bench_${service}`);
-    databases.push(created);
-    return created.url;
-  };
-  const kept: RunningService[] = [];
+  const databases = await Promise.all(
+    DATABASE_SERVICES.map((service) => createTestDatabase(`bench_${service}`)),
+  );
   const measurements: Measurement[] = [];
-  const bench = async (service: ServiceName, env: Record<string, string>) => {
-    const { measurement, running } = await measure(service, env);
-    measurements.push(measurement);
-    kept.push(running);
-    return running;
-  };
-
   try {
-    const auth = await bench("auth", {
-      DATABASE_URL: await database("auth"),
-      MASTER_KEY,
-      JWT_SECRET,
+    // Each service is measured, then left running: the next ones need it to be ready.
+    const platform = await startPlatform({
+      runtime: "binary",
+      backends: {
+        databases: Object.fromEntries(
+          DATABASE_SERVICES.map((service, index) => [service, databases[index]?.url ?? ""]),
+        ) as Record<DatabaseService, string>,
+        redisUrl: TEST_REDIS_URL,
+        aws: { ...emulatorWiring(aws), env: emulatorEnvironment(aws) },
+      },
+      secrets: { masterKey: MASTER_KEY, jwtSecret: JWT_SECRET },
+      start: async (service, env) => {
+        const { measurement, running } = await measure(service, env);
+        measurements.push(measurement);
+        return running;
+      },
     });
-    const dataServiceEnv = { AUTH_SERVICE_URL: auth.url, JWT_SECRET, REDIS_URL: TEST_REDIS_URL };
-    const flag = await bench("flag", { ...dataServiceEnv, DATABASE_URL: await database("flag") });
-    const targeting = await bench("targeting", {
-      ...dataServiceEnv,
-      DATABASE_URL: await database("targeting"),
-    });
-    const awsEnv = serviceEnvironment(aws);
-    await bench("evaluation", {
-      ...awsEnv,
-      REDIS_URL: TEST_REDIS_URL,
-      AUTH_SERVICE_URL: auth.url,
-      FLAG_SERVICE_URL: flag.url,
-      TARGETING_SERVICE_URL: targeting.url,
-      SERVICE_API_KEY: await createApiKey(auth.url),
-      JWT_SECRET,
-    });
-    await bench("analytics", {
-      ...awsEnv,
-      AUTH_SERVICE_URL: auth.url,
-      JWT_SECRET,
-    });
+    await platform.stop();
   } finally {
-    await Promise.all(kept.map((running) => running.stop().catch(() => running.kill())));
     await Promise.all(databases.map((created) => created.drop()));
     await aws.stop();
   }
@@ -172,7 +145,9 @@ async function main() {
   console.log(
     `\n${cpus().length} × ${cpu}; ${RUNS} starts each; memory after ${IDLE_MS / 1000} s idle`,
   );
-  console.log(`targets: start-up < ${TARGET_STARTUP_MS} ms, idle RSS <= ${TARGET_RSS_MIB} MiB\n`);
+  console.log(
+    `targets: start-up < ${TARGET_STARTUP_MS} ms, idle RSS <= ${TARGET_RSS_MIB} MiB, private <= ${TARGET_ANON_MIB} MiB\n`,
+  );
   console.log(formatTable(measurements));
 }
 

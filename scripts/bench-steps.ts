@@ -1,16 +1,15 @@
 /**
- * In-process benchmark of the warm evaluation path, no network: `bun services/evaluation/bench.ts`.
+ * In-process benchmark of the warm evaluation path, no network: `bun scripts/bench-steps.ts`.
  * Each line is the cost of one step on a flag that is already cached, so a regression shows
  * up in the step that caused it. (HTTP throughput is measured by scripts/bench-evaluate.ts.)
  */
-import { SQSClient } from "@aws-sdk/client-sqs";
 import { createLogger } from "@togglemaster/shared/logger";
 import { Registry } from "@togglemaster/shared/metrics";
-import { createEvaluationApp } from "./app.ts";
-import { bucketOf } from "./bucket.ts";
-import { createFlagCache, createFlagListCache } from "./cache.ts";
-import { compileFlag, type FlagSnapshot } from "./decide.ts";
-import { createEventPublisher, discardEvents } from "./events.ts";
+import { createEvaluationApp } from "../services/evaluation/app.ts";
+import { bucketOf } from "../services/evaluation/bucket.ts";
+import { FlagCache, FlagListCache } from "../services/evaluation/cache.ts";
+import { compileFlag, type FlagSnapshot } from "../services/evaluation/decide.ts";
+import { EventPublisher } from "../services/evaluation/events.ts";
 
 const SNAPSHOT: FlagSnapshot = {
   flag: { name: "bench-flag", is_enabled: true },
@@ -18,7 +17,7 @@ const SNAPSHOT: FlagSnapshot = {
 };
 const users = Array.from({ length: 1024 }, (_, index) => `user-${index}`);
 const logger = createLogger({ service: "bench", level: "error", write: () => {} });
-// The app logs one line per request, as in production; only the write itself is skipped.
+// The access log as shipped (`info`, hot routes summarised); only the write itself is skipped.
 const accessLogger = createLogger({ service: "bench", level: "info", write: () => {} });
 
 function measure(name: string, iterations: number, step: (index: number) => unknown) {
@@ -49,42 +48,58 @@ function report(name: string, iterations: number, elapsedMs: number) {
 
 const user = (index: number) => users[index & 1023] as string;
 
-measure("bucketOf (SHA-1, one block)", 1_000_000, (index) => bucketOf(user(index), "bench-flag"));
+measure("bucketOf (SHA-1)", 1_000_000, (index) => bucketOf(user(index), "bench-flag"));
+
+const contexts = users.map((targetingKey) => ({ targetingKey }));
+const context = (index: number) => contexts[index & 1023] as { targetingKey: string };
 
 const compiled = compileFlag("bench-flag", SNAPSHOT);
-measure("decide, compiled PERCENTAGE flag", 1_000_000, (index) => compiled.decide(user(index)));
+measure("evaluate, compiled PERCENTAGE flag", 1_000_000, (index) =>
+  compiled.evaluate(context(index)),
+);
 
-const cache = createFlagCache({
+const cache = new FlagCache({
   fetchSnapshot: async () => SNAPSHOT,
   logger,
   metrics: new Registry(),
-  localTtlMs: 60_000,
 });
 await cache.load("bench-flag");
-measure("cache.peek + decide", 1_000_000, (index) => cache.peek("bench-flag")?.decide(user(index)));
+measure("cache.peek + evaluate", 1_000_000, (index) =>
+  cache.peek("bench-flag")?.evaluate(context(index)),
+);
 
-// A queue nobody answers: records are buffered (and dropped past the bound), never sent.
-const publisher = createEventPublisher({
-  sqs: new SQSClient({ region: "us-east-1", endpoint: "http://127.0.0.1:9", maxAttempts: 1 }),
-  queueUrl: "http://127.0.0.1:9/000000000000/bench",
+// A queue that accepts everything at once: the cost measured is recording and packing.
+const publisher = new EventPublisher({
+  sqs: {
+    send: async () => ({ Successful: [], Failed: [], $metadata: {} }),
+    destroy: () => {},
+  } as unknown as ConstructorParameters<typeof EventPublisher>[0]["sqs"],
+  queueUrl: "http://queue",
   logger,
   metrics: new Registry(),
 });
-measure("events.record", 1_000_000, (index) => publisher.record(user(index), "bench-flag", true));
+measure("events.record", 1_000_000, (index) =>
+  publisher.record(user(index), "bench-flag", true, "on"),
+);
 await publisher.close();
 
 const app = createEvaluationApp({
   cache,
-  flagList: createFlagListCache({ list: async () => ["bench-flag"] }),
-  events: discardEvents,
-  jwtSecret: "bench-secret-bench-secret-bench-secret",
-  validateKey: async () => true,
-  logger: accessLogger,
-  metrics: new Registry(),
-  ready: {},
+  flagList: new FlagListCache({ list: async () => ["bench-flag"] }),
+  events: { record() {}, close: async () => {} },
+  auth: {
+    jwtSecret: "bench-secret-bench-secret-bench-secret",
+    validateKey: async () => ({ id: 1, name: "bench" }),
+  },
+  edge: {
+    service: "evaluation",
+    logger: accessLogger,
+    metrics: new Registry(),
+    hotRoutes: ["/evaluate"],
+  },
 });
 const requests = users.map((id) => `http://localhost/evaluate?user_id=${id}&flag_name=bench-flag`);
-await measureAsync("GET /evaluate through Elysia (app.handle)", 200_000, async (index) => {
+await measureAsync("GET /evaluate through the edge (app.handle)", 200_000, async (index) => {
   const response = await app.handle(new Request(requests[index & 1023] as string));
   return response.text();
 });

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { statSync, utimesSync } from "node:fs";
-import { createTestDatabase, type TestDatabase } from "@togglemaster/shared/testing";
+import { createTestDatabase, type TestDatabase } from "../test/support/testing.ts";
 import {
   ARCHES,
   binaryPath,

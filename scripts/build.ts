@@ -12,20 +12,12 @@
  */
 import { existsSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { SERVICE_NAMES, type ServiceName } from "@togglemaster/shared/topology";
 
 export const REPO_ROOT = join(import.meta.dir, "..");
 
-/** Each service and the port it listens on by default. */
-export const SERVICE_PORTS = {
-  auth: 8001,
-  flag: 8002,
-  targeting: 8003,
-  evaluation: 8004,
-  analytics: 8005,
-} as const;
-
-export type ServiceName = keyof typeof SERVICE_PORTS;
-export const SERVICES = Object.keys(SERVICE_PORTS) as ServiceName[];
+export type { ServiceName };
+export const SERVICES: readonly ServiceName[] = SERVICE_NAMES;
 
 export const ARCHES = ["x64", "arm64"] as const;
 export type Arch = (typeof ARCHES)[number];
@@ -35,7 +27,8 @@ export interface BuildTarget {
   arch: Arch;
 }
 
-export const isService = (name: string): name is ServiceName => Object.hasOwn(SERVICE_PORTS, name);
+export const isService = (name: string): name is ServiceName =>
+  (SERVICES as readonly string[]).includes(name);
 
 export const entryPoint = (service: ServiceName) => join(REPO_ROOT, "services", service, "main.ts");
 
@@ -151,9 +144,11 @@ export async function buildBinaries(
 
 /** Newest modification time of what goes into a binary (tests excluded). */
 export function newestSourceTime(): number {
-  const sources = [...new Bun.Glob("services/**/*.{ts,sql}").scanSync({ cwd: REPO_ROOT })].filter(
-    (file) => !file.endsWith(".test.ts"),
-  );
+  // The console is bundled into flag-service's binary.
+  const sources = [
+    ...new Bun.Glob("services/**/*.{ts,sql}").scanSync({ cwd: REPO_ROOT }),
+    ...new Bun.Glob("console/**/*.{ts,tsx,css,html}").scanSync({ cwd: REPO_ROOT }),
+  ].filter((file) => !file.endsWith(".test.ts"));
   const inputs = [...sources, "package.json", "bun.lock", "bunfig.toml", "scripts/build.ts"];
   return Math.max(...inputs.map((file) => statSync(join(REPO_ROOT, file)).mtimeMs));
 }

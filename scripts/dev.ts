@@ -3,14 +3,26 @@
  *
  * Whatever is not configured is provided locally: PostgreSQL by PGlite (one per service
  * database, kept in .dev/), SQS and DynamoDB by fauxqs and dynalite. Redis is used only
- * when REDIS_URL is set; without it evaluation keeps changes visible within a second by
+ * when REDIS_URL is set; without it services keep changes visible within a second by
  * short in-process freshness instead of pub/sub.
  */
 import { join } from "node:path";
-import { serviceEnvironment, startAwsLocal } from "./aws-local.ts";
-import { REPO_ROOT, type ServiceName } from "./build.ts";
+import {
+  DATABASE_SERVICES,
+  type DatabaseService,
+  GATEWAY_PORT,
+  REGION,
+  SERVICE_NAMES,
+  type ServiceName,
+  TABLES,
+  TOPOLOGY,
+} from "@togglemaster/shared/topology";
+import { emulatorEnvironment, emulatorWiring, startAwsLocal } from "./aws-local.ts";
+import { REPO_ROOT } from "./build.ts";
 import { startEmbeddedPostgres } from "./embedded-postgres.ts";
-import { type RunningService, runtimeFromEnv, startService } from "./runtimes.ts";
+import { startGateway } from "./gateway.ts";
+import { type Backends, startPlatform } from "./platform.ts";
+import { runtimeFromEnv } from "./runtimes.ts";
 
 const env = process.env;
 const runtime = runtimeFromEnv(env);
@@ -37,18 +49,7 @@ function printer(service: ServiceName) {
   };
 }
 
-async function start(service: ServiceName, port: number, serviceEnv: Record<string, string>) {
-  const running: RunningService = await startService(
-    service,
-    runtime,
-    { ...serviceEnv, PORT: String(port) },
-    { onOutput: printer(service), timeoutMs: 60_000 },
-  );
-  stops.unshift(() => running.stop());
-  return running;
-}
-
-async function databaseUrl(service: "auth" | "flag" | "targeting") {
+async function databaseUrl(service: DatabaseService) {
   const configured = env[`${service.toUpperCase()}_DATABASE_URL`];
   if (configured) return configured;
   const embedded = await startEmbeddedPostgres(service, join(REPO_ROOT, ".dev", "pglite"));
@@ -56,24 +57,21 @@ async function databaseUrl(service: "auth" | "flag" | "targeting") {
   return embedded.url;
 }
 
-/** Local SQS and DynamoDB unless a queue is configured (the services then use the environment). */
-async function aws(): Promise<Record<string, string>> {
-  if (env.AWS_SQS_URL) return {};
+/** Local SQS and DynamoDB unless a queue is configured (then AWS as the environment says). */
+async function aws(): Promise<Backends["aws"]> {
+  if (env.AWS_SQS_URL) {
+    const queueUrl = env.AWS_SQS_URL;
+    return {
+      queue: () => queueUrl,
+      table: (table) =>
+        (table === "events" ? env.AWS_DYNAMODB_TABLE : env.AWS_DYNAMODB_COUNTERS_TABLE) ??
+        TABLES[table].name,
+      region: () => env.AWS_REGION ?? REGION,
+    };
+  }
   const local = await startAwsLocal();
   stops.push(() => local.stop());
-  return serviceEnvironment(local);
-}
-
-async function createKey(authUrl: string, masterKey: string, name: string): Promise<string> {
-  const response = await fetch(`${authUrl}/admin/keys`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${masterKey}`, "content-type": "application/json" },
-    body: JSON.stringify({ name }),
-    signal: AbortSignal.timeout(5_000),
-  });
-  if (response.status !== 201)
-    throw new Error(`could not create the ${name} key: ${response.status}`);
-  return (await response.json()).key;
+  return { ...emulatorWiring(local), env: emulatorEnvironment(local) };
 }
 
 async function shutdown(code: number) {
@@ -85,51 +83,44 @@ async function main() {
   const generatedMaster = !env.MASTER_KEY;
   const masterKey = env.MASTER_KEY || randomSecret();
   const jwtSecret = env.JWT_SECRET || `${randomSecret()}${randomSecret()}`;
-  const logLevel = env.LOG_LEVEL ?? "info";
-  const redis: Record<string, string> = env.REDIS_URL ? { REDIS_URL: env.REDIS_URL } : {};
 
   console.log("Starting ToggleMaster: databases and queues first…");
-  const [authDb, flagDb, targetingDb, awsEnv] = await Promise.all([
-    databaseUrl("auth"),
-    databaseUrl("flag"),
-    databaseUrl("targeting"),
+  const [awsBackend, ...databases] = await Promise.all([
     aws(),
+    ...DATABASE_SERVICES.map(databaseUrl),
   ]);
-  const common = { JWT_SECRET: jwtSecret, LOG_LEVEL: logLevel };
-
-  const auth = await start("auth", 8001, {
-    ...common,
-    DATABASE_URL: authDb,
-    MASTER_KEY: masterKey,
+  const platform = await startPlatform({
+    runtime,
+    backends: {
+      databases: Object.fromEntries(
+        DATABASE_SERVICES.map((service, index) => [service, databases[index] as string]),
+      ) as Record<DatabaseService, string>,
+      redisUrl: env.REDIS_URL || undefined,
+      aws: awsBackend,
+    },
+    secrets: { masterKey, jwtSecret },
+    ports: Object.fromEntries(SERVICE_NAMES.map((service) => [service, TOPOLOGY[service].port])),
+    commonEnv: { LOG_LEVEL: env.LOG_LEVEL ?? "info" },
+    // On a laptop, counters that follow within a second beat the write they save.
+    extraEnv: { evaluation: { EVENT_COUNTS_INTERVAL_MS: env.EVENT_COUNTS_INTERVAL_MS ?? "1000" } },
+    startOptions: (service) => ({ onOutput: printer(service), timeoutMs: 60_000 }),
   });
-  const dataServiceEnv = { ...common, ...redis, AUTH_SERVICE_URL: auth.url };
-  const [flag, targeting] = await Promise.all([
-    start("flag", 8002, { ...dataServiceEnv, DATABASE_URL: flagDb }),
-    start("targeting", 8003, { ...dataServiceEnv, DATABASE_URL: targetingDb }),
-  ]);
-  const serviceKey = await createKey(auth.url, masterKey, "evaluation-service (bun dev)");
-  const [evaluation, analytics] = await Promise.all([
-    start("evaluation", 8004, {
-      ...common,
-      ...redis,
-      ...awsEnv,
-      AUTH_SERVICE_URL: auth.url,
-      FLAG_SERVICE_URL: flag.url,
-      TARGETING_SERVICE_URL: targeting.url,
-      SERVICE_API_KEY: serviceKey,
-    }),
-    start("analytics", 8005, { ...common, ...awsEnv, AUTH_SERVICE_URL: auth.url }),
-  ]);
-  const devKey = await createKey(auth.url, masterKey, "developer (bun dev)");
+  stops.unshift(() => platform.stop());
+  const gateway = startGateway({
+    port: GATEWAY_PORT,
+    upstreams: Object.fromEntries(
+      SERVICE_NAMES.map((service) => [service, platform.url(service)]),
+    ) as Record<ServiceName, string>,
+  });
+  stops.unshift(() => gateway.stop());
+  const { key: devKey } = await platform.createKey("developer (bun dev)");
 
   const localhost = (url: string) => url.replace("127.0.0.1", "localhost");
+  const local = (service: ServiceName) => localhost(platform.url(service));
   console.log(`
 ToggleMaster is running (${runtime}${env.REDIS_URL ? ", with Redis" : ", without Redis"}):
-  auth        ${localhost(auth.url)}
-  flag        ${localhost(flag.url)}
-  targeting   ${localhost(targeting.url)}
-  evaluation  ${localhost(evaluation.url)}
-  analytics   ${localhost(analytics.url)}
+  console     ${localhost(gateway.url)}/   (every API on one origin, as the ingress routes them)
+${SERVICE_NAMES.map((service) => `  ${service.padEnd(11)} ${local(service)}`).join("\n")}
 
 ${generatedMaster ? "Generated MASTER_KEY (set MASTER_KEY to choose your own)" : "MASTER_KEY from the environment"}:
   ${masterKey}
@@ -137,12 +128,12 @@ An API key for you:
   ${devKey}
 
 Try it:
-  curl -X POST localhost:8002/flags -H 'Authorization: Bearer ${devKey}' \\
+  curl -X POST ${local("flag")}/flags -H 'Authorization: Bearer ${devKey}' \\
        -d '{"name":"new-dashboard","is_enabled":true}'
-  curl -X POST localhost:8003/rules -H 'Authorization: Bearer ${devKey}' \\
+  curl -X POST ${local("targeting")}/rules -H 'Authorization: Bearer ${devKey}' \\
        -d '{"flag_name":"new-dashboard","rules":{"type":"PERCENTAGE","value":50}}'
-  curl 'localhost:8004/evaluate?user_id=user-123&flag_name=new-dashboard'
-  curl localhost:8005/analytics/flags/new-dashboard -H 'Authorization: Bearer ${devKey}'
+  curl '${local("evaluation")}/evaluate?user_id=user-123&flag_name=new-dashboard'
+  curl ${local("analytics")}/analytics/flags/new-dashboard -H 'Authorization: Bearer ${devKey}'
 
 Ctrl-C stops everything.`);
 }

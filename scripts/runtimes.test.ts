@@ -1,14 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import {
-  bearer,
-  createTestDatabase,
-  json,
-  TEST_REDIS_URL,
-  type TestDatabase,
-} from "@togglemaster/shared/testing";
-import { serviceEnvironment, startAwsLocal } from "./aws-local.ts";
-import { entryPoint, SERVICES, type ServiceName } from "./build.ts";
+import { SERVICE_NAMES } from "@togglemaster/shared/topology";
+import { type Stack, startStack } from "../test/support/stack.ts";
+import { bearer, json } from "../test/support/testing.ts";
+import { entryPoint, SERVICES } from "./build.ts";
 import {
   type RunningService,
   runtimeFromEnv,
@@ -16,11 +11,6 @@ import {
   startCommand,
   startService,
 } from "./runtimes.ts";
-
-type AwsLocal = Awaited<ReturnType<typeof startAwsLocal>>;
-
-const MASTER_KEY = "runtime-test-master-key-0123";
-const JWT_SECRET = "runtime-test-jwt-secret-0123456789abcdef";
 
 const messagesOf = (service: RunningService) =>
   service
@@ -100,22 +90,8 @@ describe("startCommand", () => {
 });
 
 describe("the five services on Deno, from the same source", () => {
-  const databases: TestDatabase[] = [];
-  const running = new Map<ServiceName, RunningService>();
-  let aws: AwsLocal;
+  let stack: Stack;
   let apiKey: string;
-
-  const database = async (prefix: string) => {
-    const created = await createTestDatabase(prefix);
-    databases.push(created);
-    return created.url;
-  };
-  const start = async (service: ServiceName, env: Record<string, string>) => {
-    const started = await startService(service, "deno", env);
-    running.set(service, started);
-    return started;
-  };
-  const urlOf = (service: ServiceName) => running.get(service)?.url ?? "";
   const post = (url: string, body: unknown) =>
     fetch(url, {
       method: "POST",
@@ -124,96 +100,59 @@ describe("the five services on Deno, from the same source", () => {
     });
 
   beforeAll(async () => {
-    aws = await startAwsLocal();
-    await start("auth", { DATABASE_URL: await database("deno_auth"), MASTER_KEY, JWT_SECRET });
+    stack = await startStack({ runtime: "deno" });
+    apiKey = (await stack.createKey("deno")).key;
   });
 
   afterAll(async () => {
-    for (const service of running.values()) service.kill();
-    await Promise.all(databases.map((created) => created.drop()));
-    await aws.stop();
+    await stack.stop();
   });
 
-  test("auth is ready, creates a key and validates it", async () => {
-    const auth = urlOf("auth");
+  test("auth is ready, validates keys and runs on Deno", async () => {
+    const auth = stack.url("auth");
     const ready = await json(await fetch(`${auth}/health/ready`));
     expect(ready).toEqual({ status: 200, body: { status: "ready", checks: { database: "ok" } } });
-
-    const created = await json(
-      await fetch(`${auth}/admin/keys`, {
-        method: "POST",
-        headers: { ...bearer(MASTER_KEY), "content-type": "application/json" },
-        body: JSON.stringify({ name: "deno" }),
-      }),
-    );
-    expect(created.status).toBe(201);
-    apiKey = created.body.key;
-    expect(apiKey).toMatch(/^tm_key_[0-9a-f]{64}$/);
-
     const valid = await json(await fetch(`${auth}/validate`, { headers: bearer(apiKey) }));
     expect(valid).toEqual({ status: 200, body: { message: "Chave válida" } });
     const unknown = bearer(`tm_key_${"0".repeat(64)}`);
     expect((await fetch(`${auth}/validate`, { headers: unknown })).status).toBe(401);
-    expect(running.get("auth")?.output()).toContain('"runtime":"deno"');
+    for (const service of SERVICE_NAMES)
+      expect(stack.service(service)?.output()).toContain('"runtime":"deno"');
   });
 
   test("flag and targeting store what an API key sends them", async () => {
-    const dataService = async (service: ServiceName) =>
-      start(service, {
-        DATABASE_URL: await database(`deno_${service}`),
-        AUTH_SERVICE_URL: urlOf("auth"),
-        JWT_SECRET,
-        REDIS_URL: TEST_REDIS_URL,
-      });
-    await Promise.all([dataService("flag"), dataService("targeting")]);
-
-    const flag = await post(`${urlOf("flag")}/flags`, { name: "deno-flag", is_enabled: true });
+    const flag = await post(`${stack.url("flag")}/flags`, { name: "deno-flag", is_enabled: true });
     expect(flag.status).toBe(201);
-    const rule = await post(`${urlOf("targeting")}/rules`, {
+    const rule = await post(`${stack.url("targeting")}/rules`, {
       flag_name: "deno-flag",
       rules: { type: "PERCENTAGE", value: 100 },
     });
     expect(rule.status).toBe(201);
-    const read = await fetch(`${urlOf("flag")}/flags/deno-flag`, { headers: bearer(apiKey) });
+    const read = await fetch(`${stack.url("flag")}/flags/deno-flag`, { headers: bearer(apiKey) });
     expect((await json(read)).body).toMatchObject({ name: "deno-flag", is_enabled: true });
   });
 
   test("evaluation decides and its event reaches analytics through SQS and DynamoDB", async () => {
-    const awsEnv = serviceEnvironment(aws);
-    await Promise.all([
-      start("evaluation", {
-        ...awsEnv,
-        REDIS_URL: TEST_REDIS_URL,
-        AUTH_SERVICE_URL: urlOf("auth"),
-        FLAG_SERVICE_URL: urlOf("flag"),
-        TARGETING_SERVICE_URL: urlOf("targeting"),
-        SERVICE_API_KEY: apiKey,
-        JWT_SECRET,
-      }),
-      start("analytics", {
-        ...awsEnv,
-        AUTH_SERVICE_URL: urlOf("auth"),
-        JWT_SECRET,
-      }),
-    ]);
-
-    const decision = await fetch(`${urlOf("evaluation")}/evaluate?user_id=u-1&flag_name=deno-flag`);
+    const decision = await fetch(
+      `${stack.url("evaluation")}/evaluate?user_id=u-1&flag_name=deno-flag`,
+    );
     expect(await decision.json()).toEqual({ flag_name: "deno-flag", user_id: "u-1", result: true });
 
     const totals = async () => {
-      const response = await fetch(`${urlOf("analytics")}/analytics/flags/deno-flag`, {
+      const response = await fetch(`${stack.url("analytics")}/analytics/flags/deno-flag`, {
         headers: bearer(apiKey),
       });
       return ((await response.json()) as { totals: { true: number; false: number } }).totals;
     };
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 20_000;
     while ((await totals()).true === 0 && Date.now() < deadline) await Bun.sleep(100);
-    expect(await totals()).toEqual({ true: 1, false: 0 });
+    expect(await totals()).toMatchObject({ true: 1, false: 0 });
   });
 
   test("every service stops gracefully on SIGTERM", async () => {
-    expect([...running.keys()].sort()).toEqual([...SERVICES].sort());
-    for (const [service, started] of running) {
+    for (const service of SERVICE_NAMES) {
+      const started = stack.service(service);
+      if (started === undefined) throw new Error(`${service} is not running`);
       expect({ service, code: await started.stop() }).toEqual({ service, code: 0 });
       expect(messagesOf(started).slice(-2)).toEqual(["shutting down", "stopped"]);
     }

@@ -1,5 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createPool, migrate, pingDatabase } from "@togglemaster/shared/db";
+import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test";
+import crypto from "node:crypto";
+import { createPool, databaseErrors, migrate, pingDatabase } from "@togglemaster/shared/db";
+import type { EdgeOptions } from "@togglemaster/shared/http";
 import { Registry } from "@togglemaster/shared/metrics";
 import {
   bearer,
@@ -8,9 +10,9 @@ import {
   listen,
   memoryLogger,
   type TestDatabase,
-} from "@togglemaster/shared/testing";
+} from "../../test/support/testing.ts";
 import { type AuthAppOptions, createAuthApp } from "./app.ts";
-import { KEY_PATTERN } from "./keys.ts";
+import { hashKey, KEY_PATTERN } from "./keys.ts";
 import { migrations } from "./migrations/index.ts";
 import { createKeyStore } from "./store.ts";
 
@@ -24,16 +26,17 @@ let app: ReturnType<typeof createAuthApp>;
 const logger = memoryLogger("auth");
 
 /** The auth app on the test database; each test changes only what it is about. */
-const authApp = (options: Partial<AuthAppOptions> = {}) =>
+const authApp = (
+  options: Partial<Omit<AuthAppOptions, "edge">> = {},
+  edge: Partial<EdgeOptions> = {},
+) =>
   createAuthApp({
     store: createKeyStore(pool),
     masterKey: MASTER_KEY,
     jwtSecret: JWT_SECRET,
     tokenTtlSeconds: 900,
     adminRateLimit: 10_000,
-    logger,
-    metrics: new Registry(),
-    ready: {},
+    edge: { service: "auth", logger, metrics: new Registry(), ...edge },
     ...options,
   });
 
@@ -41,7 +44,7 @@ beforeAll(async () => {
   database = await createTestDatabase("auth");
   pool = createPool(database.url);
   await migrate(pool, "auth", migrations);
-  app = authApp({ ready: { database: pingDatabase(pool) } });
+  app = authApp({}, { ready: { database: pingDatabase(pool) }, errorMappers: [databaseErrors] });
   base = listen(app);
 });
 
@@ -132,6 +135,14 @@ describe("GET /validate", () => {
     const { status, body } = await fetch(`${base}/validate`, { headers: bearer(key) }).then(json);
     expect(status).toBe(200);
     expect(body).toEqual({ message: "Chave válida" });
+  });
+
+  test("v1's bare Authorization header (no Bearer prefix) is accepted", async () => {
+    const { key } = await createKey();
+    const { status } = await fetch(`${base}/validate`, { headers: { authorization: key } }).then(
+      json,
+    );
+    expect(status).toBe(200);
   });
 
   test("401 without a header", async () => {
@@ -260,7 +271,7 @@ test("CORS is closed by default", async () => {
 });
 
 test("CORS opens to configured origins only", async () => {
-  const open = authApp({ adminRateLimit: 100, corsOrigins: ["https://app.example"] });
+  const open = authApp({ adminRateLimit: 100 }, { corsOrigins: ["https://app.example"] });
   const url = listen(open);
   const allowed = await fetch(`${url}/validate`, {
     method: "OPTIONS",
@@ -274,8 +285,207 @@ test("CORS opens to configured origins only", async () => {
   await open.stop();
 });
 
+test("the limit is per real client: entries a client adds to X-Forwarded-For change nothing", async () => {
+  const limited = authApp({ adminRateLimit: 3 });
+  const url = listen(limited);
+  // Behind the ingress, the last entry is the address the proxy saw; the rest is the client's.
+  const statuses: number[] = [];
+  for (let i = 0; i < 4; i++)
+    statuses.push(
+      (
+        await fetch(`${url}/admin/keys`, {
+          headers: { ...bearer("wrong-guess"), "x-forwarded-for": `10.0.0.${i}, 198.51.100.7` },
+        })
+      ).status,
+    );
+  expect(statuses).toEqual([403, 403, 403, 429]);
+  await limited.stop();
+});
+
+test("the master key is checked with timingSafeEqual", async () => {
+  const compare = spyOn(crypto, "timingSafeEqual");
+  try {
+    expect((await fetch(`${base}/admin/keys`, { headers: bearer("wrong-guess") })).status).toBe(
+      403,
+    );
+    expect((await fetch(`${base}/admin/keys`, { headers: bearer(MASTER_KEY) })).status).toBe(200);
+    expect(compare).toHaveBeenCalledTimes(2);
+  } finally {
+    compare.mockRestore();
+  }
+});
+
+test("a body streamed without Content-Length is cut off with 413 past the limit", async () => {
+  const chunk = new TextEncoder().encode(`{"name":"${"x".repeat(16 * 1024)}`);
+  let sent = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent++ < 8) controller.enqueue(chunk);
+      else controller.close();
+    },
+  });
+  const response = await fetch(`${base}/admin/keys`, {
+    method: "POST",
+    headers: bearer(MASTER_KEY),
+    body: stream,
+  });
+  expect(response.status).toBe(413);
+  expect((await response.json()).code).toBe("PAYLOAD_TOO_LARGE");
+});
+
 test("a body over the limit is refused with 413 before it is parsed", async () => {
   const { status, body } = await post("/admin/keys", JSON.stringify({ name: "x".repeat(70_000) }));
   expect(status).toBe(413);
   expect(body.code).toBe("PAYLOAD_TOO_LARGE");
+});
+
+describe("the keys' audit trail", () => {
+  const get = (path: string, headers: Record<string, string> = bearer(MASTER_KEY)) =>
+    fetch(`${base}${path}`, { headers }).then(json);
+  const revoke = (id: number) =>
+    fetch(`${base}/admin/keys/${id}`, { method: "DELETE", headers: bearer(MASTER_KEY) });
+  const everyEntry = async () => (await get("/admin/keys/history?limit=100")).body.entries;
+  const about = (id: number) => (entry: { before: { id: number }; after: { id: number } }) =>
+    (entry.after ?? entry.before).id === id;
+  const masterKey = { id: null, name: "master key" };
+
+  test("a creation and a revocation appear exactly once, with the master key and the key before and after", async () => {
+    const { id, name } = await createKey("audited-key");
+    expect((await revoke(id)).status).toBe(204);
+    // A second revocation changes nothing, so it records nothing.
+    expect((await revoke(id)).status).toBe(204);
+
+    const { status, body } = await get(`/admin/keys/${id}/history`);
+    expect(status).toBe(200);
+    const [listed] = (await get("/admin/keys")).body.filter(
+      (key: { id: number }) => key.id === id,
+    );
+    const active = { ...listed, is_active: true };
+    expect(body).toEqual({
+      entries: [
+        {
+          id: expect.any(Number),
+          at: expect.any(String),
+          key: masterKey,
+          action: "updated",
+          before: active,
+          after: { ...active, is_active: false },
+        },
+        {
+          id: expect.any(Number),
+          at: expect.any(String),
+          key: masterKey,
+          action: "created",
+          before: null,
+          after: active,
+        },
+      ],
+      next: null,
+    });
+    expect(active).toMatchObject({ id, name, created_at: expect.any(String) });
+    expect(body.entries[0].id).toBeGreaterThan(body.entries[1].id);
+    expect(new Date(body.entries[1].at).toISOString()).toBe(body.entries[1].at);
+    expect((await everyEntry()).filter(about(id))).toEqual(body.entries);
+  });
+
+  test("no entry holds a key or its hash", async () => {
+    const created = await Promise.all(["one", "two"].map((name) => createKey(`secret-${name}`)));
+    for (const { id } of created) await revoke(id);
+    const secrets = created.flatMap(({ key }) => [key, hashKey(key)]);
+    const { rows } = await pool.query("SELECT row_to_json(audit_log)::text AS entry FROM audit_log");
+    const answered = JSON.stringify(await everyEntry());
+    expect(rows.length).toBeGreaterThanOrEqual(4);
+    for (const text of [...rows.map((row) => row.entry as string), answered, ...logger.lines])
+      for (const secret of [...secrets, MASTER_KEY, "tm_key_", "key_hash"])
+        expect(text).not.toContain(secret);
+  });
+
+  test("a change whose entry cannot be written is not made", async () => {
+    const keysBefore = (await get("/admin/keys")).body;
+    const { id } = await createKey("kept-active");
+    const trailBefore = await everyEntry();
+    await pool.query(`
+      CREATE FUNCTION refuse_entry() RETURNS trigger AS $$
+      BEGIN RAISE EXCEPTION 'no entry today'; END; $$ LANGUAGE plpgsql;
+      CREATE TRIGGER refuse_entry BEFORE INSERT ON audit_log
+        FOR EACH ROW EXECUTE FUNCTION refuse_entry();`);
+    try {
+      expect((await post("/admin/keys", '{"name":"never-made"}')).status).toBe(500);
+      expect((await revoke(id)).status).toBe(500);
+    } finally {
+      await pool.query("DROP TRIGGER refuse_entry ON audit_log; DROP FUNCTION refuse_entry();");
+    }
+    const keysAfter = (await get("/admin/keys")).body;
+    expect(keysAfter.map((key: { name: string }) => key.name)).toEqual([
+      ...keysBefore.map((key: { name: string }) => key.name),
+      "kept-active",
+    ]);
+    expect(keysAfter.at(-1)).toMatchObject({ id, is_active: true });
+    expect(await everyEntry()).toEqual(trailBefore);
+  });
+
+  test("no route edits the trail, and the database refuses to", async () => {
+    const { id } = await createKey("untouchable");
+    const trail = await everyEntry();
+    for (const path of ["/admin/keys/history", `/admin/keys/${id}/history`])
+      for (const method of ["POST", "PUT", "PATCH", "DELETE"]) {
+        const { status } = await fetch(`${base}${path}`, {
+          method,
+          headers: bearer(MASTER_KEY),
+          body: '{"entries":[]}',
+        });
+        expect({ method, path, refused: status >= 400 }).toEqual({ method, path, refused: true });
+      }
+    for (const statement of [
+      "UPDATE audit_log SET key_name = 'someone else'",
+      "DELETE FROM audit_log",
+      "TRUNCATE audit_log",
+    ])
+      await expect(pool.query(statement)).rejects.toThrow("audit_log is append-only");
+    expect(await everyEntry()).toEqual(trail);
+  });
+
+  test("pages walk the whole trail newest first, without gaps or repeats", async () => {
+    for (const name of ["p1", "p2", "p3"]) await createKey(name);
+    const whole = await everyEntry();
+    const walked: { id: number }[] = [];
+    let before: number | null = null;
+    do {
+      const query: string = before === null ? "" : `&before=${before}`;
+      const { body } = await get(`/admin/keys/history?limit=2${query}`);
+      expect(body.entries.length).toBeLessThanOrEqual(2);
+      walked.push(...body.entries);
+      before = body.next;
+    } while (before !== null);
+    expect(walked).toEqual(whole);
+    expect(walked.map((entry) => entry.id)).toEqual(
+      walked.map((entry) => entry.id).sort((a, b) => b - a),
+    );
+    expect((await get("/admin/keys/history")).body.entries).toHaveLength(
+      Math.min(20, whole.length),
+    );
+  });
+
+  test("a key never created has an empty trail", async () => {
+    expect((await get("/admin/keys/2000000000/history")).body).toEqual({ entries: [], next: null });
+  });
+
+  test.each([
+    ["?limit=0", "'limit'"],
+    ["?limit=101", "'limit'"],
+    ["?before=x", "'before'"],
+  ])("400 for %s", async (query, field) => {
+    const { status, body } = await get(`/admin/keys/history${query}`);
+    expect(status).toBe(400);
+    expect(body.error).toContain(field);
+  });
+
+  test.each(["/admin/keys/history", "/admin/keys/1/history"])(
+    "%s needs the master key",
+    async (path) => {
+      const { status, body } = await get(path, bearer("not-the-master-key"));
+      expect(status).toBe(403);
+      expect(body.error).toBe("Acesso não autorizado");
+    },
+  );
 });

@@ -1,13 +1,13 @@
 import { jwt } from "@elysiajs/jwt";
 import { credentialOf, TOKEN_ISSUER } from "@togglemaster/shared/auth-guard";
+import { HISTORY_DESCRIPTION, historyQuery } from "@togglemaster/shared/audit";
 import { HttpError } from "@togglemaster/shared/errors";
-import { noContent, platform, type ReadinessChecks } from "@togglemaster/shared/http";
-import type { Logger } from "@togglemaster/shared/logger";
-import type { Registry } from "@togglemaster/shared/metrics";
+import { secretsEqual } from "@togglemaster/shared/hash";
+import { type EdgeOptions, noContent, platform } from "@togglemaster/shared/http";
 import { Elysia, t } from "elysia";
-import { generateKey, hashKey, secretsEqual } from "./keys.ts";
+import { generateKey, hashKey } from "./keys.ts";
 import { createRateLimiter } from "./rate-limit.ts";
-import type { KeyStore } from "./store.ts";
+import { type KeyStore, MASTER_KEY_ACTOR } from "./store.ts";
 
 export interface AuthAppOptions {
   store: KeyStore;
@@ -16,10 +16,7 @@ export interface AuthAppOptions {
   tokenTtlSeconds: number;
   /** Admin requests allowed per client per minute. */
   adminRateLimit: number;
-  logger: Logger;
-  metrics: Registry;
-  ready: ReadinessChecks;
-  corsOrigins?: string[];
+  edge: EdgeOptions;
 }
 
 const forbidden = () => new HttpError(403, "Acesso não autorizado", "FORBIDDEN");
@@ -35,6 +32,19 @@ const keyName = t.String({
   },
 });
 
+const keyIdParams = t.Object({
+  id: t.Integer({
+    minimum: 1,
+    maximum: 2_147_483_647,
+    messages: { invalid: "'id' deve ser um número inteiro positivo" },
+  }),
+});
+
+const KEY_HISTORY_DESCRIPTION =
+  `${HISTORY_DESCRIPTION} Keys change only with the master key, so \`key\` is ` +
+  '`{"id":null,"name":"master key"}`; `before` and `after` are the key as `GET /admin/keys` ' +
+  "lists it, and a revocation is an `updated` entry turning `is_active` to false.";
+
 /**
  * The client a request comes from: behind the ingress, the address the nearest proxy
  * appended to X-Forwarded-For (the last entry, which a client cannot forge); otherwise the
@@ -46,13 +56,14 @@ function clientOf(request: Request, peer: string | undefined): string {
 }
 
 export function createAuthApp(options: AuthAppOptions) {
-  const { store, masterKey, jwtSecret, tokenTtlSeconds, logger, metrics, ready } = options;
+  const { store, masterKey, jwtSecret, tokenTtlSeconds, edge } = options;
+  const { logger } = edge;
 
   /** The active key a request presents, or the contract's 401. */
   const presentedKey = async (request: Request) => {
     const credential = credentialOf(request);
     if (!credential) throw new HttpError(401, "Authorization header não encontrado", "MISSING_KEY");
-    const key = await store.findActive(await hashKey(credential));
+    const key = await store.findActive(hashKey(credential));
     if (key === undefined) throw invalidKey();
     return key;
   };
@@ -62,7 +73,7 @@ export function createAuthApp(options: AuthAppOptions) {
   const admin = new Elysia({ name: "admin" })
     // Checked before the body is read, so a caller without the master key learns nothing,
     // and rate-limited per client, so the master key cannot be guessed by brute force.
-    .onRequest(async ({ request, server }) => {
+    .onRequest(({ request, server }) => {
       if (!new URL(request.url).pathname.startsWith("/admin")) return;
       const client = clientOf(request, server?.requestIP(request)?.address);
       const wait = limiter.take(client);
@@ -76,13 +87,13 @@ export function createAuthApp(options: AuthAppOptions) {
           },
         );
       const credential = credentialOf(request) ?? "";
-      if (!(await secretsEqual(credential, masterKey))) throw forbidden();
+      if (!secretsEqual(credential, masterKey)) throw forbidden();
     })
     .post(
       "/admin/keys",
       async ({ body, set }) => {
         const key = generateKey();
-        const created = await store.create(body.name.trim(), await hashKey(key));
+        const created = await store.create(MASTER_KEY_ACTOR, body.name.trim(), hashKey(key));
         logger.info("api key created", { key_id: created.id, name: created.name });
         set.status = 201;
         return {
@@ -108,28 +119,39 @@ export function createAuthApp(options: AuthAppOptions) {
     .get("/admin/keys", () => store.list(), {
       detail: { summary: "List API keys (never their hashes)", tags: ["admin"] },
     })
+    .get("/admin/keys/history", ({ query }) => store.history(query), {
+      query: historyQuery,
+      detail: {
+        summary: "Audit trail of every API key: creations and revocations",
+        description: KEY_HISTORY_DESCRIPTION,
+        tags: ["admin"],
+      },
+    })
+    .get("/admin/keys/:id/history", ({ params, query }) => store.history(query, params.id), {
+      params: keyIdParams,
+      query: historyQuery,
+      detail: {
+        summary: "Audit trail of one API key",
+        description: KEY_HISTORY_DESCRIPTION,
+        tags: ["admin"],
+      },
+    })
     .delete(
       "/admin/keys/:id",
       async ({ params, set }) => {
-        if (!(await store.revoke(params.id)))
+        if (!(await store.revoke(MASTER_KEY_ACTOR, params.id)))
           throw new HttpError(404, "Chave não encontrada", "KEY_NOT_FOUND");
         logger.info("api key revoked", { key_id: params.id });
         return noContent(set);
       },
       {
-        params: t.Object({
-          id: t.Integer({
-            minimum: 1,
-            maximum: 2_147_483_647,
-            messages: { invalid: "'id' deve ser um número inteiro positivo" },
-          }),
-        }),
+        params: keyIdParams,
         detail: { summary: "Revoke an API key", tags: ["admin"] },
       },
     );
 
   return new Elysia({ name: "auth-service" })
-    .use(platform({ service: "auth", logger, metrics, ready, corsOrigins: options.corsOrigins }))
+    .use(platform(edge))
     .use(jwt({ name: "tokens", secret: jwtSecret, iss: TOKEN_ISSUER, exp: `${tokenTtlSeconds}s` }))
     .use(admin)
     .get(

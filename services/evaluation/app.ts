@@ -1,33 +1,19 @@
-import type { KeyValidator } from "@togglemaster/shared/auth-guard";
+import type { AuthGuardOptions } from "@togglemaster/shared/auth-guard";
 import { badRequest, HttpError } from "@togglemaster/shared/errors";
-import {
-  type DirectAnswer,
-  directRoute,
-  platform,
-  type ReadinessChecks,
-  requestIdOf,
-} from "@togglemaster/shared/http";
-import type { Logger } from "@togglemaster/shared/logger";
-import type { Registry } from "@togglemaster/shared/metrics";
+import { type EdgeOptions, platform } from "@togglemaster/shared/http";
+import { MAX_FLAG_NAME, MAX_USER_ID } from "@togglemaster/shared/limits";
 import { Elysia } from "elysia";
 import type { FlagCache, FlagListCache } from "./cache.ts";
-import { type CompiledFlag, MAX_FLAG_NAME, MAX_USER_ID } from "./decide.ts";
+import { type CompiledFlag, eventOf } from "./decide.ts";
 import type { EventSink } from "./events.ts";
-import { ofrepBodies, ofrepRoutes } from "./ofrep.ts";
+import { ofrepRoutes } from "./ofrep.ts";
 
 export interface EvaluationAppOptions {
   cache: FlagCache;
   flagList: FlagListCache;
   events: EventSink;
-  jwtSecret: string;
-  validateKey: KeyValidator;
-  logger: Logger;
-  metrics: Registry;
-  /** Dependencies without which the service is not ready. */
-  ready: ReadinessChecks;
-  /** Dependencies shown in `/health/ready` that readiness does not wait for (Redis). */
-  reported?: ReadinessChecks;
-  corsOrigins?: string[];
+  auth: AuthGuardOptions;
+  edge: EdgeOptions;
 }
 
 const missingParameters = () =>
@@ -40,68 +26,59 @@ const evaluationFailed = () =>
   new HttpError(502, "Erro interno ao avaliar a flag", "UPSTREAM_UNAVAILABLE");
 
 export function createEvaluationApp(options: EvaluationAppOptions) {
-  const { cache, events, logger, metrics, ready, reported = {}, corsOrigins } = options;
+  const { cache, events, edge } = options;
 
-  const answer = (flag: CompiledFlag, flagName: string, userId: string): DirectAnswer => {
-    const { result } = flag.decide(userId);
-    events.record(userId, flagName, result);
-    return { status: 200, json: JSON.stringify({ flag_name: flagName, user_id: userId, result }) };
+  /**
+   * v1's answer for a boolean flag. A flag of another kind answers whether it served a
+   * value (`result`), and which (`value`, `variant`; null when the flag is disabled, has no
+   * default or failed).
+   */
+  const answer = (flag: CompiledFlag, flagName: string, userId: string) => {
+    const evaluation = flag.evaluate({ targetingKey: userId });
+    const { result, variant } = eventOf(flag.kind, evaluation);
+    events.record(userId, flagName, result, variant);
+    if (flag.kind === "boolean") return { flag_name: flagName, user_id: userId, result };
+    return {
+      flag_name: flagName,
+      user_id: userId,
+      result: evaluation.value !== undefined,
+      value: evaluation.value ?? null,
+      variant: evaluation.variant ?? null,
+    };
   };
 
-  /** The hot path: synchronous while the flag is cached, so nothing here awaits. */
-  const evaluate = (
-    userId: string | null | undefined,
-    flagName: string | null | undefined,
-    requestId: string,
-  ): DirectAnswer | Promise<DirectAnswer> => {
-    if (!userId || !flagName) throw missingParameters();
-    if (userId.length > MAX_USER_ID) throw userIdTooLong();
-    if (flagName.length > MAX_FLAG_NAME) throw flagNameTooLong();
-    const flag = cache.peek(flagName);
-    if (flag !== undefined) return answer(flag, flagName, userId);
-    return cache.load(flagName, requestId).then(
-      (loaded) => answer(loaded, flagName, userId),
-      () => Promise.reject(evaluationFailed()),
-    );
-  };
-
-  // On Bun, /evaluate is served by Bun.serve directly; elsewhere by the Elysia route below.
-  const direct = directRoute({ logger, metrics, corsOrigins }, "/evaluate", (request, id) => {
-    const { url } = request;
-    return evaluate(queryParameter(url, "user_id"), queryParameter(url, "flag_name"), id);
-  });
-
-  const toElysia = (
-    set: { status?: number | string; headers: Record<string, unknown> },
-    { status, json }: DirectAnswer,
-  ) => {
-    set.status = status;
-    set.headers["content-type"] = "application/json";
-    return json;
-  };
-
-  return new Elysia({
-    name: "evaluation-service",
-    serve: { routes: { "/evaluate": { GET: direct } } },
-  })
-    .use(ofrepBodies())
-    .use(platform({ service: "evaluation", logger, metrics, ready, reported, corsOrigins }))
+  return new Elysia({ name: "evaluation-service" })
+    .use(platform(edge))
     .get(
       "/evaluate",
-      ({ query, request, set }) => {
-        const decided = evaluate(query.user_id, query.flag_name, requestIdOf(request));
-        return decided instanceof Promise
-          ? decided.then((settled) => toElysia(set, settled))
-          : toElysia(set, decided);
+      // Synchronous while the flag is cached: the hot path awaits nothing.
+      ({ request: { url }, requestId }) => {
+        const userId = queryParameter(url, "user_id");
+        const flagName = queryParameter(url, "flag_name");
+        if (!userId || !flagName) throw missingParameters();
+        if (userId.length > MAX_USER_ID) throw userIdTooLong();
+        if (flagName.length > MAX_FLAG_NAME) throw flagNameTooLong();
+        const flag = cache.peek(flagName);
+        if (flag !== undefined) return answer(flag, flagName, userId);
+        return cache.load(flagName, requestId).then(
+          (loaded) => answer(loaded, flagName, userId),
+          () => Promise.reject(evaluationFailed()),
+        );
       },
-      { detail: { summary: "Evaluate a flag for a user (no authentication, as v1)" } },
+      {
+        detail: {
+          summary: "Evaluate a flag for a user (no authentication, as v1)",
+          tags: ["evaluation"],
+        },
+      },
     )
     .use(ofrepRoutes(options));
 }
 
 /**
- * One query parameter of a URL, as URLSearchParams would read it. Plain queries (no escapes)
- * are split by hand: building a URLSearchParams costs more than the rest of an evaluation.
+ * One query parameter of a URL, as v1 read it: the first value when it is given twice.
+ * Plain queries (no escapes) are split by hand: building a URLSearchParams costs more than
+ * the rest of an evaluation.
  */
 export function queryParameter(url: string, name: string): string | undefined {
   const queryStart = url.indexOf("?");

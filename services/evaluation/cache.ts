@@ -3,13 +3,14 @@
  * I/O at all; Redis (`flag_info:<name>`, 30 s, as v1) is shared by the replicas; flag and
  * targeting are asked on a miss, once per flag however many requests wait.
  *
- * Freshness: flag and targeting announce every change on Redis pub/sub, and a notice drops
- * the flag from both tiers, so entries can live 30 s. Without that channel (no Redis, or
- * the subscriber connection down) entries live 1 s, so a change still shows within 1 s.
- * Past half its life an entry is refreshed in the background, so a flag in use never
- * waits. When flag or targeting cannot be reached the last known value is served, for up
- * to a day: that is what it is kept for.
+ * Freshness (see Freshness): while change notices arrive, a notice drops the flag from both
+ * tiers and entries live 30 s; without them entries live 1 s. Past half its life an entry
+ * is refreshed in the background, so a flag in use never waits. When flag or targeting
+ * cannot be reached the last known value is served, for up to a day: that is what it is
+ * kept for.
  */
+import { type Clock, systemClock } from "@togglemaster/shared/clock";
+import { Freshness } from "@togglemaster/shared/freshness";
 import { describeError, type Logger } from "@togglemaster/shared/logger";
 import type { Registry } from "@togglemaster/shared/metrics";
 import type { Redis } from "@togglemaster/shared/redis";
@@ -24,28 +25,14 @@ export interface FlagCacheOptions {
   redis?: Redis;
   redisKeyPrefix?: string;
   maxEntries?: number;
-  /** Life of an entry while change notices arrive. */
-  pushedTtlMs?: number;
-  /** Life of an entry when no notice can arrive. */
-  localTtlMs?: number;
+  freshness?: Freshness;
   /** Life of "no such flag". */
   negativeTtlMs?: number;
   /** How long a last known value may stand in while flag or targeting are unreachable. */
   staleTtlMs?: number;
   /** Pause between attempts to refresh a flag whose services failed. */
   retryIntervalMs?: number;
-  now?: () => number;
-}
-
-export interface FlagCache {
-  /** The flag if it can be decided right now without waiting, else undefined. */
-  peek(flagName: string): CompiledFlag | undefined;
-  /** Fetches the flag (one fetch per flag at a time); the last known value if that fails. */
-  load(flagName: string, requestId?: string): Promise<CompiledFlag>;
-  /** Drops a flag from both tiers after a change and reloads it if it was in use. */
-  invalidate(flagName: string): void;
-  /** Whether change notices are being received, which decides how long entries live. */
-  setNoticesActive(active: boolean): void;
+  clock?: Clock;
 }
 
 interface Entry {
@@ -53,84 +40,152 @@ interface Entry {
   /** When the fetch that produced it started: its data is at least that recent. */
   readonly loadedAt: number;
   touchedAt: number;
+  /** A change notice arrived: kept only as the fallback for an outage. */
   invalidated: boolean;
   /** When refreshing it last failed; 0 when it has not. */
   failedAt: number;
 }
 
-export function createFlagCache({
-  fetchSnapshot,
-  logger,
-  metrics,
-  redis,
-  redisKeyPrefix = "flag_info:",
-  maxEntries = 10_000,
-  pushedTtlMs = 30_000,
-  localTtlMs = 1_000,
-  negativeTtlMs = 5_000,
-  staleTtlMs = 24 * 60 * 60 * 1000,
-  retryIntervalMs = 1_000,
-  now = Date.now,
-}: FlagCacheOptions): FlagCache {
-  const entries = new Map<string, Entry>();
-  const loads = new Map<string, Promise<CompiledFlag>>();
-  /** Since when notices have been received without a gap; undefined while they are not. */
-  let noticesSince: number | undefined;
+export class FlagCache {
+  readonly freshness: Freshness;
+  private readonly entries = new Map<string, Entry>();
+  private readonly loads = new Map<string, Promise<CompiledFlag>>();
+  private readonly fetchSnapshot: FlagCacheOptions["fetchSnapshot"];
+  private readonly logger: Logger;
+  private readonly redis: Redis | undefined;
+  private readonly redisKeyPrefix: string;
+  private readonly maxEntries: number;
+  private readonly negativeTtlMs: number;
+  private readonly staleTtlMs: number;
+  private readonly retryIntervalMs: number;
+  private readonly clock: Clock;
+  private readonly hits;
+  private readonly redisHits;
+  private readonly misses;
+  private readonly staleServed;
 
-  const hits = metrics.counter("evaluation_cache_hits_total", "Flags answered from memory");
-  const redisHits = metrics.counter("evaluation_cache_redis_hits_total", "Flags read from Redis");
-  const misses = metrics.counter(
-    "evaluation_cache_misses_total",
-    "Flags fetched from flag and targeting",
-  );
-  const staleServed = metrics.counter(
-    "evaluation_cache_stale_served_total",
-    "Decisions made on a last known value because flag or targeting failed",
-  );
-  metrics.gauge("evaluation_cache_entries", "Flags held in memory").track(() => entries.size);
+  constructor(options: FlagCacheOptions) {
+    this.fetchSnapshot = options.fetchSnapshot;
+    this.logger = options.logger;
+    this.redis = options.redis;
+    this.redisKeyPrefix = options.redisKeyPrefix ?? "flag_info:";
+    this.maxEntries = options.maxEntries ?? 10_000;
+    this.clock = options.clock ?? systemClock;
+    this.freshness = options.freshness ?? new Freshness(30_000, 1_000, this.clock.now);
+    this.negativeTtlMs = options.negativeTtlMs ?? 5_000;
+    this.staleTtlMs = options.staleTtlMs ?? 24 * 60 * 60 * 1000;
+    this.retryIntervalMs = options.retryIntervalMs ?? 1_000;
+    const { metrics } = options;
+    this.hits = metrics.counter("evaluation_cache_hits_total", "Flags answered from memory");
+    this.redisHits = metrics.counter("evaluation_cache_redis_hits_total", "Flags read from Redis");
+    this.misses = metrics.counter(
+      "evaluation_cache_misses_total",
+      "Flags fetched from flag and targeting",
+    );
+    this.staleServed = metrics.counter(
+      "evaluation_cache_stale_served_total",
+      "Decisions made on a last known value because flag or targeting failed",
+    );
+    metrics
+      .gauge("evaluation_cache_entries", "Flags held in memory")
+      .track(() => this.entries.size);
+  }
 
-  const ttlOf = (entry: Entry) => {
+  /** Flags held, fresh or not: each can be served during an outage. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The flag if it can be decided right now without waiting, else undefined. */
+  peek(flagName: string): CompiledFlag | undefined {
+    const entry = this.entries.get(flagName);
+    if (entry === undefined) return undefined;
+    const now = this.clock.now();
+    const age = now - entry.loadedAt;
+    const ttl = this.ttlOf(entry);
+    if (age < ttl) {
+      if (age >= ttl / 2) this.refreshInBackground(flagName);
+      // Reordering the LRU at most once a second keeps hot flags cheap to read.
+      if (now - entry.touchedAt > 1_000) {
+        entry.touchedAt = now;
+        this.store(flagName, entry);
+      }
+      this.hits.inc();
+      return entry.flag;
+    }
+    // Flag or targeting failed lately: answer with the last known value, retry aside.
+    if (entry.failedAt !== 0 && age < this.staleTtlMs) {
+      if (now - entry.failedAt >= this.retryIntervalMs) this.refreshInBackground(flagName);
+      this.staleServed.inc();
+      return entry.flag;
+    }
+    return undefined;
+  }
+
+  /** Fetches the flag (one fetch per flag at a time); the last known value if that fails. */
+  load(flagName: string, requestId?: string): Promise<CompiledFlag> {
+    return this.loads.get(flagName) ?? this.startLoad(flagName, requestId, true);
+  }
+
+  /** Drops a flag from both tiers after a change and reloads it if it was in use. */
+  invalidate(flagName: string): void {
+    this.loads.delete(flagName);
+    this.redis?.del(this.redisKey(flagName)).catch(() => {});
+    const entry = this.entries.get(flagName);
+    if (entry === undefined) return;
+    entry.invalidated = true;
+    entry.failedAt = 0;
+    // Skips Redis, which a replica may have refilled just before the change.
+    this.startLoad(flagName, undefined, false).catch(() => {});
+  }
+
+  /** After a segment changes: any flag may use it. */
+  invalidateAll(): void {
+    for (const flagName of [...this.entries.keys()]) this.invalidate(flagName);
+  }
+
+  private ttlOf(entry: Entry): number {
     if (entry.invalidated) return 0;
-    const ttl =
-      noticesSince !== undefined && entry.loadedAt >= noticesSince ? pushedTtlMs : localTtlMs;
-    return entry.flag.found ? ttl : Math.min(ttl, negativeTtlMs);
-  };
+    const ttl = this.freshness.ttlOf(entry.loadedAt);
+    return entry.flag.found ? ttl : Math.min(ttl, this.negativeTtlMs);
+  }
 
-  const store = (flagName: string, entry: Entry) => {
-    entries.delete(flagName);
-    entries.set(flagName, entry);
-    if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
-  };
+  private store(flagName: string, entry: Entry) {
+    this.entries.delete(flagName);
+    this.entries.set(flagName, entry);
+    if (this.entries.size > this.maxEntries)
+      this.entries.delete(this.entries.keys().next().value as string);
+  }
 
-  const redisKey = (flagName: string) => `${redisKeyPrefix}${flagName}`;
+  private redisKey(flagName: string) {
+    return `${this.redisKeyPrefix}${flagName}`;
+  }
 
-  const readShared = async (flagName: string): Promise<FlagSnapshot | undefined> => {
+  private async readShared(flagName: string): Promise<FlagSnapshot | undefined> {
     // Only trusted while notices arrive: otherwise a change may not have cleared it.
-    if (redis === undefined || noticesSince === undefined) return undefined;
+    if (this.redis === undefined || !this.freshness.noticesActive) return undefined;
     try {
-      const text = await redis.get(redisKey(flagName));
+      const text = await this.redis.get(this.redisKey(flagName));
       return text === null ? undefined : parseSnapshot(JSON.parse(text));
     } catch {
       return undefined;
     }
-  };
+  }
 
-  const writeShared = (flagName: string, snapshot: FlagSnapshot) => {
-    if (redis === undefined) return;
-    const seconds = Math.ceil((snapshot.flag === null ? negativeTtlMs : pushedTtlMs) / 1000);
-    redis.set(redisKey(flagName), JSON.stringify(snapshot), "EX", seconds).catch(() => {});
-  };
+  private writeShared(flagName: string, snapshot: FlagSnapshot) {
+    if (this.redis === undefined) return;
+    const ttlMs = snapshot.flag === null ? this.negativeTtlMs : this.freshness.pushedTtlMs;
+    this.redis
+      .set(this.redisKey(flagName), JSON.stringify(snapshot), "EX", Math.ceil(ttlMs / 1000))
+      .catch(() => {});
+  }
 
-  const fetchEntry = async (
-    flagName: string,
-    requestId: string | undefined,
-    useShared: boolean,
-  ) => {
-    const startedAt = now();
-    const shared = useShared ? await readShared(flagName) : undefined;
-    if (shared !== undefined) redisHits.inc();
-    else misses.inc();
-    const snapshot = shared ?? (await fetchSnapshot(flagName, requestId));
+  private async fetchEntry(flagName: string, requestId: string | undefined, useShared: boolean) {
+    const startedAt = this.clock.now();
+    const shared = useShared ? await this.readShared(flagName) : undefined;
+    if (shared !== undefined) this.redisHits.inc();
+    else this.misses.inc();
+    const snapshot = shared ?? (await this.fetchSnapshot(flagName, requestId));
     const entry: Entry = {
       flag: compileFlag(flagName, snapshot),
       loadedAt: startedAt,
@@ -139,142 +194,108 @@ export function createFlagCache({
       failedAt: 0,
     };
     return { entry, snapshot, fromShared: shared !== undefined };
-  };
+  }
 
-  const startLoad = (flagName: string, requestId?: string, useShared = true) => {
-    const promise: Promise<CompiledFlag> = fetchEntry(flagName, requestId, useShared)
+  private startLoad(flagName: string, requestId: string | undefined, useShared: boolean) {
+    const loading: Promise<CompiledFlag> = this.fetchEntry(flagName, requestId, useShared)
       .then(({ entry, snapshot, fromShared }) => {
         // A load overtaken by a change notice answers its waiters but is not kept.
-        if (loads.get(flagName) === promise) {
-          store(flagName, entry);
-          if (!fromShared) writeShared(flagName, snapshot);
+        if (this.loads.get(flagName) === loading) {
+          this.store(flagName, entry);
+          if (!fromShared) this.writeShared(flagName, snapshot);
         }
         return entry.flag;
       })
       .catch((error: unknown) => {
-        const previous = entries.get(flagName);
-        if (previous === undefined || now() - previous.loadedAt >= staleTtlMs) {
-          logger.warn("flag unavailable", { flag_name: flagName, error: describeError(error) });
-          throw error;
-        }
-        if (previous.failedAt === 0)
-          logger.warn("serving last known flag", {
+        const previous = this.entries.get(flagName);
+        const now = this.clock.now();
+        if (previous === undefined || now - previous.loadedAt >= this.staleTtlMs) {
+          this.logger.warn("flag unavailable", {
             flag_name: flagName,
             error: describeError(error),
           });
-        previous.failedAt = now();
-        staleServed.inc();
+          throw error;
+        }
+        if (previous.failedAt === 0)
+          this.logger.warn("serving last known flag", {
+            flag_name: flagName,
+            error: describeError(error),
+          });
+        previous.failedAt = now;
+        this.staleServed.inc();
         return previous.flag;
       })
       .finally(() => {
-        if (loads.get(flagName) === promise) loads.delete(flagName);
+        if (this.loads.get(flagName) === loading) this.loads.delete(flagName);
       });
-    loads.set(flagName, promise);
-    return promise;
-  };
+    this.loads.set(flagName, loading);
+    return loading;
+  }
 
-  const load = (flagName: string, requestId?: string) =>
-    loads.get(flagName) ?? startLoad(flagName, requestId);
-
-  const refreshInBackground = (flagName: string) => {
-    if (!loads.has(flagName)) startLoad(flagName).catch(() => {});
-  };
-
-  return {
-    peek(flagName) {
-      const entry = entries.get(flagName);
-      if (entry === undefined) return undefined;
-      const at = now();
-      const age = at - entry.loadedAt;
-      const ttl = ttlOf(entry);
-      if (age < ttl) {
-        if (age >= ttl / 2) refreshInBackground(flagName);
-        // Reordering the LRU at most once a second keeps hot flags cheap to read.
-        if (at - entry.touchedAt > 1_000) {
-          entry.touchedAt = at;
-          store(flagName, entry);
-        }
-        hits.inc();
-        return entry.flag;
-      }
-      // Flag or targeting failed lately: answer with the last known value, retry aside.
-      if (entry.failedAt !== 0 && age < staleTtlMs) {
-        if (at - entry.failedAt >= retryIntervalMs) refreshInBackground(flagName);
-        staleServed.inc();
-        return entry.flag;
-      }
-      return undefined;
-    },
-
-    load,
-
-    invalidate(flagName) {
-      loads.delete(flagName);
-      redis?.del(redisKey(flagName)).catch(() => {});
-      const entry = entries.get(flagName);
-      if (entry === undefined) return;
-      // Kept only as the fallback for an outage; the reload skips Redis, which may be
-      // refilled by a replica that read the flag just before the change.
-      entry.invalidated = true;
-      entry.failedAt = 0;
-      startLoad(flagName, undefined, false).catch(() => {});
-    },
-
-    setNoticesActive(active) {
-      noticesSince = active ? now() : undefined;
-    },
-  };
+  private refreshInBackground(flagName: string) {
+    if (!this.loads.has(flagName)) this.startLoad(flagName, undefined, true).catch(() => {});
+  }
 }
 
 export interface FlagListCacheOptions {
   list: (requestId?: string) => Promise<string[]>;
   ttlMs?: number;
   staleTtlMs?: number;
-  now?: () => number;
+  clock?: Clock;
 }
 
 /** The list of flag names for bulk evaluation: kept briefly, last known one on failure. */
-export function createFlagListCache({
-  list,
-  ttlMs = 1_000,
-  staleTtlMs = 24 * 60 * 60 * 1000,
-  now = Date.now,
-}: FlagListCacheOptions) {
-  let held: { names: string[]; loadedAt: number; expired: boolean } | undefined;
-  let pending: Promise<string[]> | undefined;
+export class FlagListCache {
+  private held: { names: string[]; loadedAt: number; expired: boolean } | undefined;
+  private pending: Promise<string[]> | undefined;
+  private readonly list: FlagListCacheOptions["list"];
+  private readonly ttlMs: number;
+  private readonly staleTtlMs: number;
+  private readonly clock: Clock;
 
-  const fetchNames = (requestId?: string) => {
-    const startedAt = now();
-    const promise: Promise<string[]> = list(requestId)
+  constructor({
+    list,
+    ttlMs = 1_000,
+    staleTtlMs = 24 * 60 * 60 * 1000,
+    clock = systemClock,
+  }: FlagListCacheOptions) {
+    this.list = list;
+    this.ttlMs = ttlMs;
+    this.staleTtlMs = staleTtlMs;
+    this.clock = clock;
+  }
+
+  async names(requestId?: string): Promise<string[]> {
+    const known = this.held;
+    const now = this.clock.now();
+    if (known !== undefined && !known.expired && now - known.loadedAt < this.ttlMs)
+      return known.names;
+    try {
+      return await (this.pending ?? this.fetchNames(requestId));
+    } catch (error) {
+      if (known !== undefined && this.clock.now() - known.loadedAt < this.staleTtlMs)
+        return known.names;
+      throw error;
+    }
+  }
+
+  /** After a flag is created or deleted. */
+  invalidate(): void {
+    this.pending = undefined;
+    if (this.held !== undefined) this.held.expired = true;
+  }
+
+  private fetchNames(requestId?: string) {
+    const startedAt = this.clock.now();
+    const fetching: Promise<string[]> = this.list(requestId)
       .then((names) => {
-        if (pending === promise) held = { names, loadedAt: startedAt, expired: false };
+        if (this.pending === fetching) this.held = { names, loadedAt: startedAt, expired: false };
         return names;
       })
       .finally(() => {
-        if (pending === promise) pending = undefined;
+        if (this.pending === fetching) this.pending = undefined;
       });
-    pending = promise;
-    return promise;
-  };
-
-  return {
-    async names(requestId?: string): Promise<string[]> {
-      const known = held;
-      if (known !== undefined && !known.expired && now() - known.loadedAt < ttlMs)
-        return known.names;
-      try {
-        return await (pending ?? fetchNames(requestId));
-      } catch (error) {
-        if (known !== undefined && now() - known.loadedAt < staleTtlMs) return known.names;
-        throw error;
-      }
-    },
-    /** After a flag is created or deleted. */
-    invalidate() {
-      pending = undefined;
-      if (held !== undefined) held.expired = true;
-    },
-  };
+    this.pending = fetching;
+    return fetching;
+  }
 }
-
-export type FlagListCache = ReturnType<typeof createFlagListCache>;

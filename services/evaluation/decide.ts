@@ -1,109 +1,212 @@
 /**
- * The decision: pure, no I/O, shared by every endpoint. A flag's snapshot (the flag and
- * its targeting rule as flag and targeting serve them) is compiled once when it is cached,
- * so deciding for a user is a branch, a hash or a set lookup.
+ * The decision: pure, no I/O, shared by every endpoint. A flag's snapshot (the flag, its
+ * targeting rule and the shared segments, as flag-service and targeting-service serve them)
+ * is compiled once when it is cached, so deciding for a context is a branch, a hash, a set
+ * lookup or a compiled rule, and every answer that does not depend on the context is built
+ * once and shared.
+ *
+ * - A v1 flag (no variants) with no rule or a v1 rule keeps v1's exact results: missing or
+ *   disabled → false; no rule or a disabled rule → true; PERCENTAGE → v1 bucket < value;
+ *   USER_LIST → listed. Its variants are `on` and `off`.
+ * - Every other flag is a flagd flag and resolves with flagd's semantics (services/shared/
+ *   flagd). A v1 rule on a flag with variants becomes the JsonLogic it exports as
+ *   (`targetingOf`), whose PERCENTAGE test is the `tm_v1_bucket` operation below.
  */
-import { checkRule, type Rule } from "@togglemaster/shared/rules";
+import { booleanVariant } from "@togglemaster/shared/events";
+import type {
+  FlagDefinition,
+  JsonObject,
+  Metadata,
+  VariantKind,
+  VariantValue,
+} from "@togglemaster/shared/flagd/document";
+import {
+  compileFlag as compileFlagdFlag,
+  type Resolution,
+} from "@togglemaster/shared/flagd/resolve";
+import type { Context, HostOperation } from "@togglemaster/shared/flagd/targeting";
+import { isObject } from "@togglemaster/shared/limits";
+import {
+  checkRule,
+  type Rule,
+  targetingOf,
+  V1_BUCKET_OPERATOR,
+  type V1Rule,
+} from "@togglemaster/shared/rules";
 import { bucketOf } from "./bucket.ts";
 
-/** Longest user id accepted (targeting's own bound for listed users). */
-export const MAX_USER_ID = 256;
-/** Longest flag name flag-service accepts. */
-export const MAX_FLAG_NAME = 100;
-/**
- * Every flag flag-service can serve has such a name: its own pattern, minus "." and "..",
- * which a URL path cannot carry.
- */
-export const FLAG_NAME = /^(?!\.\.?$)[A-Za-z0-9_.:-]{1,100}$/;
+/** The flag object as flag-service returns it; the v2 fields are absent on a v1 flag. */
+export type FlagRecord = {
+  is_enabled: boolean;
+  variants?: Record<string, VariantValue> | null;
+  default_variant?: string | null;
+  metadata?: Metadata;
+} & Record<string, unknown>;
 
-/** The flag and rule objects as flag-service and targeting-service return them. */
-export type FlagRecord = { is_enabled: boolean } & Record<string, unknown>;
+/** The rule object as targeting-service returns it, with a rule document evaluation knows. */
 export type RuleRecord = { is_enabled: boolean; rules: Rule } & Record<string, unknown>;
 
 /** What is known about a flag: `flag` null means flag-service has no such flag. */
 export interface FlagSnapshot {
   flag: FlagRecord | null;
   rule: RuleRecord | null;
+  /** The shared segments (flagd's `$evaluators`), when the rule refers to any. */
+  segments?: Record<string, unknown>;
+  /** The flag set's metadata, under the flag's own in every answer. */
+  flagSetMetadata?: Metadata;
 }
 
-/** Why a decision came out as it did, in OpenFeature (OFREP) terms. */
-export type Reason =
-  | "STATIC"
-  | "SPLIT"
-  | "TARGETING_MATCH"
-  | "DEFAULT"
-  | "DISABLED"
-  | "FLAG_NOT_FOUND";
+/** A reason in OpenFeature (OFREP) terms; SPLIT is v1's PERCENTAGE. */
+export type Reason = Resolution["reason"] | "SPLIT";
 
-export interface Decision {
-  readonly result: boolean;
+/** One answer: a value and its variant, or why there is none (then the caller's default). */
+export interface Evaluation extends Omit<Resolution, "reason"> {
   readonly reason: Reason;
 }
 
 export interface CompiledFlag {
   /** False when flag-service has no such flag. */
   readonly found: boolean;
-  /** True when the decision depends on the user (an enabled rule on an enabled flag). */
-  readonly targeted: boolean;
-  decide(userId: string): Decision;
+  /** The type of the values it serves. */
+  readonly kind: VariantKind;
+  /** True when a v1 decision depends on the user, so it needs a targeting key. */
+  readonly needsTargetingKey: boolean;
+  evaluate(context: Context): Evaluation;
 }
 
-const decision = (result: boolean, reason: Reason): Decision => Object.freeze({ result, reason });
-const NOT_FOUND = decision(false, "FLAG_NOT_FOUND");
-const DISABLED = decision(false, "DISABLED");
-const STATIC_ON = decision(true, "STATIC");
-const SPLIT_IN = decision(true, "SPLIT");
-const SPLIT_OUT = decision(false, "SPLIT");
-const LISTED = decision(true, "TARGETING_MATCH");
-const NOT_LISTED = decision(false, "DEFAULT");
+/** The v1 bucket of the context's targeting key for a flag, as a JsonLogic operation. */
+export const HOST_OPERATIONS: Readonly<Record<string, HostOperation>> = {
+  [V1_BUCKET_OPERATOR]: (context, flagKey) =>
+    typeof context.targetingKey === "string" ? bucketOf(context.targetingKey, flagKey) : null,
+};
 
-const constant = (found: boolean, outcome: Decision): CompiledFlag => ({
-  found,
-  targeted: false,
-  decide: () => outcome,
+const NO_METADATA: Metadata = Object.freeze({});
+const frozen = (evaluation: Evaluation): Evaluation => Object.freeze(evaluation);
+
+const NOT_FOUND = frozen({
+  reason: "ERROR",
+  errorCode: "FLAG_NOT_FOUND",
+  errorMessage: "flag not found",
+  metadata: NO_METADATA,
 });
 
-const MISSING_FLAG = constant(false, NOT_FOUND);
-const DISABLED_FLAG = constant(true, DISABLED);
-const STATIC_FLAG = constant(true, STATIC_ON);
+const MISSING_FLAG: CompiledFlag = {
+  found: false,
+  kind: "boolean",
+  needsTargetingKey: false,
+  evaluate: () => NOT_FOUND,
+};
+
+const targetingKeyOf = (context: Context) =>
+  typeof context.targetingKey === "string" ? context.targetingKey : "";
 
 /**
- * Flag missing or disabled → false; no rule or rule disabled → true; PERCENTAGE → the
- * user's bucket below the value; USER_LIST → the user listed.
+ * A v1 flag with its v1 rule (or none), decided exactly as v1 decided; every answer it can
+ * give is built here, once.
  */
-export function compileFlag(flagName: string, { flag, rule }: FlagSnapshot): CompiledFlag {
-  if (flag === null) return MISSING_FLAG;
-  if (!flag.is_enabled) return DISABLED_FLAG;
-  if (rule === null || !rule.is_enabled) return STATIC_FLAG;
-  const { rules } = rule;
+function compileV1(
+  flagName: string,
+  enabled: boolean,
+  rules: V1Rule | undefined,
+  metadata: Metadata,
+): CompiledFlag {
+  const answer = (result: boolean, reason: Reason) =>
+    frozen({ value: result, variant: booleanVariant(result), reason, metadata });
+  const constant = (evaluation: Evaluation): CompiledFlag => ({
+    found: true,
+    kind: "boolean",
+    needsTargetingKey: false,
+    evaluate: () => evaluation,
+  });
+  if (!enabled) return constant(answer(false, "DISABLED"));
+  if (rules === undefined) return constant(answer(true, "STATIC"));
   if (rules.type === "PERCENTAGE") {
     const percentage = rules.value;
+    const [inside, outside] = [answer(true, "SPLIT"), answer(false, "SPLIT")];
     return {
       found: true,
-      targeted: true,
-      decide: (userId) => (bucketOf(userId, flagName) < percentage ? SPLIT_IN : SPLIT_OUT),
+      kind: "boolean",
+      needsTargetingKey: true,
+      evaluate: (context) =>
+        bucketOf(targetingKeyOf(context), flagName) < percentage ? inside : outside,
     };
   }
   const listed = new Set(rules.values);
+  const [match, miss] = [answer(true, "TARGETING_MATCH"), answer(false, "DEFAULT")];
   return {
     found: true,
-    targeted: true,
-    decide: (userId) => (listed.has(userId) ? LISTED : NOT_LISTED),
+    kind: "boolean",
+    needsTargetingKey: true,
+    evaluate: (context) => (listed.has(targetingKeyOf(context)) ? match : miss),
   };
 }
 
-/** One decision without caching: what `compileFlag(...).decide(userId)` answers. */
-export const decide = (flagName: string, snapshot: FlagSnapshot, userId: string): Decision =>
-  compileFlag(flagName, snapshot).decide(userId);
+const V1_VARIANTS: Record<string, VariantValue> = { on: true, off: false };
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+/** Compiles a snapshot into the flag every endpoint decides with. */
+export function compileFlag(
+  flagName: string,
+  { flag, rule, segments, flagSetMetadata = NO_METADATA }: FlagSnapshot,
+): CompiledFlag {
+  if (flag === null) return MISSING_FLAG;
+  const activeRule = rule?.is_enabled ? rule.rules : undefined;
+  const isV1Flag = flag.variants === undefined || flag.variants === null;
+  if (isV1Flag && activeRule?.type !== "JSONLOGIC")
+    return compileV1(
+      flagName,
+      flag.is_enabled,
+      activeRule,
+      Object.freeze({ ...flagSetMetadata, ...flag.metadata }),
+    );
+
+  const definition: FlagDefinition = {
+    state: flag.is_enabled ? "ENABLED" : "DISABLED",
+    variants: flag.variants ?? V1_VARIANTS,
+    defaultVariant: isV1Flag ? "on" : (flag.default_variant ?? null),
+    metadata: flag.metadata ?? {},
+    ...(activeRule !== undefined && {
+      targeting: targetingOf(activeRule),
+    }),
+  };
+  const compiled = compileFlagdFlag(flagName, definition, segments, {
+    operations: HOST_OPERATIONS,
+    flagSetMetadata,
+  });
+  return {
+    found: true,
+    kind: compiled.kind,
+    needsTargetingKey: false,
+    evaluate: compiled.evaluate,
+  };
+}
+
+/**
+ * What an evaluation event says: the boolean answer of a boolean flag (null for other kinds)
+ * and the variant served, or, when none was, why: `(disabled)`, `(default)`, `(flag_not_found)`…
+ */
+export function eventOf(
+  kind: VariantKind,
+  answer: { value?: unknown; variant?: string; reason?: string; errorCode?: string },
+): { result: boolean | null; variant: string } {
+  return {
+    result: kind === "boolean" ? answer.value === true : null,
+    variant: answer.variant ?? `(${(answer.errorCode ?? answer.reason ?? "error").toLowerCase()})`,
+  };
+}
+
+/** One decision without caching: what `compileFlag(...).evaluate(context)` answers. */
+export const decide = (flagName: string, snapshot: FlagSnapshot, context: Context): Evaluation =>
+  compileFlag(flagName, snapshot).evaluate(context);
 
 /** A flag object as flag-service returns it, or undefined when it is not one. */
 export function parseFlag(value: unknown): FlagRecord | undefined {
-  return isObject(value) && typeof value.is_enabled === "boolean"
-    ? (value as FlagRecord)
-    : undefined;
+  if (!isObject(value) || typeof value.is_enabled !== "boolean") return undefined;
+  const { variants, default_variant: defaultVariant, metadata } = value;
+  if (variants !== undefined && variants !== null && !isObject(variants)) return undefined;
+  if (defaultVariant !== undefined && defaultVariant !== null && typeof defaultVariant !== "string")
+    return undefined;
+  if (metadata !== undefined && !isObject(metadata)) return undefined;
+  return value as FlagRecord;
 }
 
 /** A rule object as targeting-service returns it, with a rule document evaluation understands. */
@@ -113,6 +216,10 @@ export function parseRule(value: unknown): RuleRecord | undefined {
   return check.ok ? ({ ...value, rules: check.rule } as RuleRecord) : undefined;
 }
 
+/** Whether a rule refers to shared segments, so they must be read with it. */
+export const refersToSegments = (rule: RuleRecord | null) =>
+  rule?.rules.type === "JSONLOGIC" && JSON.stringify(rule.rules.targeting).includes('"$ref"');
+
 /** A snapshot read back from the shared cache; anything malformed is treated as absent. */
 export function parseSnapshot(value: unknown): FlagSnapshot | undefined {
   if (!isObject(value)) return undefined;
@@ -120,5 +227,13 @@ export function parseSnapshot(value: unknown): FlagSnapshot | undefined {
   const flag = value.flag === null ? null : parseFlag(value.flag);
   const rule = value.rule === null ? null : parseRule(value.rule);
   if (flag === undefined || rule === undefined) return undefined;
-  return { flag, rule };
+  const { segments, flagSetMetadata } = value;
+  if (segments !== undefined && !isObject(segments)) return undefined;
+  if (flagSetMetadata !== undefined && !isObject(flagSetMetadata)) return undefined;
+  return {
+    flag,
+    rule,
+    ...(segments !== undefined && { segments }),
+    ...(flagSetMetadata !== undefined && { flagSetMetadata: flagSetMetadata as Metadata }),
+  };
 }

@@ -1,205 +1,260 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import {
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  type SendMessageBatchCommandInput,
-  type SendMessageBatchCommandOutput,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
-import {
-  createQueue,
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  startSqsEmulator,
-} from "../../scripts/aws-local.ts";
-import {
-  type DataServices,
-  evaluate,
-  metricValue,
-  startDataServices,
-  startEvaluation,
-} from "./fixture.ts";
+/**
+ * The publisher's rules, driven by a fake clock against a fake queue that keeps what it is
+ * sent: batching, exact counts, drop-oldest, retries that keep a message's identity,
+ * backoff and shutdown. (events.sqs.test.ts runs the real SDK against the SQS emulator.)
+ */
+import { describe, expect, test } from "bun:test";
+import type { SendMessageBatchCommand, SendMessageBatchCommandOutput } from "@aws-sdk/client-sqs";
+import { type Count, decodeMessage, type StoredEvent } from "@togglemaster/shared/events";
+import { Registry } from "@togglemaster/shared/metrics";
+import { FakeClock } from "../../test/support/clock.ts";
+import { memoryLogger } from "../../test/support/testing.ts";
+import { EventPublisher, type EventPublisherOptions } from "./events.ts";
 
-let stack: DataServices;
-let sqs: Awaited<ReturnType<typeof startSqsEmulator>>;
-const reader = () =>
-  new SQSClient({ region: LOCAL_REGION, endpoint: sqs.endpoint, credentials: LOCAL_CREDENTIALS });
+/** Accept all, throw (a network failure), or fail some entries ("all", or by id). */
+type Outcome = "accept" | "fail" | { failIds: string[] | "all"; senderFault: boolean };
 
-beforeAll(async () => {
-  [stack, sqs] = await Promise.all([startDataServices(), startSqsEmulator()]);
-  await Promise.all([stack.createFlag("events-on"), stack.createFlag("events-off", false)]);
-});
+/** Keeps every batch it is sent; `next` says how the following calls go. */
+class FakeQueue {
+  readonly calls: { at: number; bodies: string[]; ids: string[] }[] = [];
+  readonly accepted: string[] = [];
+  next: Outcome[] = [];
+  otherwise: Outcome = "accept";
 
-afterAll(async () => {
-  await Promise.all([stack.stop(), sqs.stop()]);
-});
+  constructor(private readonly clock: FakeClock) {}
 
-/** An SQS client for the publisher, counting the SendMessageBatch calls it makes. */
-function countingClient(endpoint = sqs.endpoint) {
-  const client = new SQSClient({
-    region: LOCAL_REGION,
-    endpoint,
-    credentials: LOCAL_CREDENTIALS,
-    maxAttempts: 1,
-    requestHandler: { connectionTimeout: 500, requestTimeout: 2_000 },
-  });
-  const counter = { calls: 0 };
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === "SendMessageBatchCommand") counter.calls++;
-      return next(args);
-    },
-    { step: "initialize", name: "countBatches" },
-  );
-  return { client, counter };
+  send = async (command: SendMessageBatchCommand): Promise<SendMessageBatchCommandOutput> => {
+    const entries = command.input.Entries ?? [];
+    this.calls.push({
+      at: this.clock.now(),
+      bodies: entries.map((entry) => entry.MessageBody ?? ""),
+      ids: entries.map((entry) => entry.Id ?? ""),
+    });
+    const outcome = this.next.shift() ?? this.otherwise;
+    if (outcome === "fail") throw new Error("connect ECONNREFUSED");
+    const ids = entries.map((entry) => entry.Id ?? "");
+    const failed = outcome === "accept" ? [] : outcome.failIds === "all" ? ids : outcome.failIds;
+    for (const entry of entries)
+      if (!failed.includes(entry.Id ?? "")) this.accepted.push(entry.MessageBody ?? "");
+    return {
+      Successful: [],
+      Failed: failed.map((Id) => ({
+        Id,
+        SenderFault: typeof outcome === "object" && outcome.senderFault,
+        Code: "InternalError",
+      })),
+      $metadata: {},
+    };
+  };
+
+  destroy = () => {};
+
+  /** Every event and count of the accepted messages, decoded with the shared codec. */
+  delivered() {
+    const events: StoredEvent[] = [];
+    const counts: Count[] = [];
+    for (const body of this.accepted) {
+      const message = decodeMessage("unused", body);
+      if ("problem" in message) throw new Error(message.problem);
+      events.push(...message.events);
+      counts.push(...message.counts);
+    }
+    return { events, counts };
+  }
 }
 
-async function startWithQueue(client: SQSClient, eventOptions = {}) {
-  const { queueUrl } = await createQueue(sqs.endpoint, `events-${crypto.randomUUID().slice(0, 8)}`);
-  const service = startEvaluation({
-    ...stack.evaluationOptions(),
-    queue: { sqs: client, queueUrl },
-    eventOptions,
+function setup(options: Partial<EventPublisherOptions> = {}) {
+  const clock = new FakeClock(Date.parse("2026-12-02T17:10:00Z"));
+  const queue = new FakeQueue(clock);
+  const metrics = new Registry();
+  const logger = memoryLogger("evaluation");
+  const publisher = new EventPublisher({
+    sqs: queue as unknown as EventPublisherOptions["sqs"],
+    queueUrl: "http://queue",
+    logger,
+    metrics,
+    clock,
+    producer: "p1",
+    ...options,
   });
-  return { service, queueUrl };
-}
-
-async function receiveAll(queueUrl: string, expected: number, timeoutMs = 5_000) {
-  const client = reader();
-  const bodies: Record<string, unknown>[] = [];
-  const deadline = performance.now() + timeoutMs;
-  while (bodies.length < expected && performance.now() < deadline) {
-    const { Messages = [] } = await client.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
-      }),
+  const metric = (name: string) =>
+    Number(
+      / (\d+)$/.exec(
+        metrics
+          .render()
+          .split("\n")
+          .find((line) => line.startsWith(`${name} `)) ?? "",
+      )?.[1] ?? 0,
     );
-    for (const message of Messages) bodies.push(JSON.parse(message.Body ?? "null"));
-  }
-  client.destroy();
-  return bodies;
+  return { clock, queue, publisher, metric, logger };
 }
 
-async function queueLength(queueUrl: string) {
-  const client = reader();
-  const { Attributes } = await client.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ["ApproximateNumberOfMessages"],
-    }),
-  );
-  client.destroy();
-  return Number(Attributes?.ApproximateNumberOfMessages);
-}
+const evaluations = (total: number) => (index: number) =>
+  [
+    `user-${index}`,
+    index % 3 === 0 ? "checkout" : "search",
+    index % 2 === 0,
+    index % 2 === 0 ? "on" : "off",
+  ] as const;
 
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5_000) {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await check()) && performance.now() < deadline) await Bun.sleep(20);
-}
-
-test("each decision sends {user_id, flag_name, result, timestamp} to SQS", async () => {
-  const { client } = countingClient();
-  const { service, queueUrl } = await startWithQueue(client);
-  const before = Date.now();
-  expect((await evaluate(service.url, "ana", "events-on")).status).toBe(200);
-  expect((await evaluate(service.url, "bia", "events-off")).status).toBe(200);
-  expect((await evaluate(service.url, "carla", "no-such-flag")).status).toBe(200);
-  expect((await evaluate(service.url, "", "events-on")).status).toBe(400);
-  const bodies = await receiveAll(queueUrl, 3);
-  await service.stop();
-  expect(bodies).toHaveLength(3);
-  const byUser = Object.fromEntries(bodies.map((body) => [body.user_id, body]));
-  expect(byUser.ana).toMatchObject({ flag_name: "events-on", result: true });
-  expect(byUser.bia).toMatchObject({ flag_name: "events-off", result: false });
-  expect(byUser.carla).toMatchObject({ flag_name: "no-such-flag", result: false });
-  for (const body of bodies) {
-    expect(Object.keys(body).sort()).toEqual(["flag_name", "result", "timestamp", "user_id"]);
-    expect(body.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
-    expect(Date.parse(body.timestamp as string)).toBeGreaterThanOrEqual(before);
+const sumCounts = (counts: Count[]) => {
+  const sums: Record<string, number> = {};
+  for (const count of counts) {
+    const key = `${count.flagName}|${count.hour}|${count.variant}`;
+    sums[key] = (sums[key] ?? 0) + count.evaluations;
   }
+  return sums;
+};
+
+describe("batching", () => {
+  test("events wait at most the flush interval, then go as one message with their ids", async () => {
+    const { clock, queue, publisher } = setup({ flushIntervalMs: 1_000 });
+    publisher.record("ana", "checkout", true, "on");
+    await clock.advance(500);
+    publisher.record("bia", "checkout", false, "off");
+    await clock.advance(499);
+    expect(queue.calls).toHaveLength(0);
+    await clock.advance(1);
+    expect(queue.calls).toHaveLength(1);
+    const { events } = queue.delivered();
+    expect(
+      events.map(({ eventId, userId, result, variant }) => ({ eventId, userId, result, variant })),
+    ).toEqual([
+      { eventId: "p1:1:0", userId: "ana", result: true, variant: "on" },
+      { eventId: "p1:1:1", userId: "bia", result: false, variant: "off" },
+    ]);
+    expect(events[1]?.time).toBe(Date.parse("2026-12-02T17:10:00.500Z"));
+  });
+
+  test("10,000 evaluations: at most 10 SendMessageBatch calls, every event once, counts exact", async () => {
+    const { clock, queue, publisher, metric } = setup({ countsIntervalMs: 10_000 });
+    const next = evaluations(10_000);
+    for (let index = 0; index < 10_000; index++) {
+      publisher.record(...next(index));
+      if (index % 1_000 === 999) await clock.advance(100);
+    }
+    await clock.advance(10_000);
+    expect(queue.calls.length).toBeGreaterThan(0);
+    expect(queue.calls.length).toBeLessThanOrEqual(10);
+    const { events, counts } = queue.delivered();
+    expect(new Set(events.map((event) => event.userId)).size).toBe(10_000);
+    expect(sumCounts(counts)).toEqual({
+      "checkout|2026-12-02T17:00:00Z|on": 1_667,
+      "checkout|2026-12-02T17:00:00Z|off": 1_667,
+      "search|2026-12-02T17:00:00Z|on": 3_333,
+      "search|2026-12-02T17:00:00Z|off": 3_333,
+    });
+    expect(metric("evaluation_events_sent_total")).toBe(10_000);
+    expect(metric("evaluation_events_send_calls_total")).toBe(queue.calls.length);
+    for (const call of queue.calls) {
+      const bytes = call.bodies.reduce((sum, body) => sum + Buffer.byteLength(body), 0);
+      expect(bytes).toBeLessThanOrEqual(256 * 1024);
+      for (const body of call.bodies)
+        expect(Buffer.byteLength(body)).toBeLessThanOrEqual(64 * 1024);
+    }
+  });
+
+  test("counts change hour with the evaluations they count", async () => {
+    const { clock, queue, publisher } = setup({ countsIntervalMs: 1_000 });
+    await clock.advance(Date.parse("2026-12-02T17:59:59.900Z") - clock.now());
+    publisher.record("ana", "checkout", true, "on");
+    await clock.advance(200);
+    publisher.record("bia", "checkout", true, "on");
+    publisher.record("carla", "checkout", true, "on");
+    await clock.advance(2_000);
+    expect(sumCounts(queue.delivered().counts)).toEqual({
+      "checkout|2026-12-02T17:00:00Z|on": 1,
+      "checkout|2026-12-02T18:00:00Z|on": 2,
+    });
+  });
 });
 
-test("1,000 evaluations cost at most 100 SendMessageBatch calls", async () => {
-  const { client, counter } = countingClient();
-  const { service, queueUrl } = await startWithQueue(client);
-  await Promise.all(
-    Array.from({ length: 50 }, async (_, worker) => {
-      for (let index = 0; index < 20; index++)
-        expect((await evaluate(service.url, `user-${worker}-${index}`, "events-on")).status).toBe(
-          200,
-        );
-    }),
-  );
-  await waitFor(() => metricValue(service.metrics, "evaluation_events_sent_total") === 1_000);
-  expect(metricValue(service.metrics, "evaluation_events_sent_total")).toBe(1_000);
-  expect(counter.calls).toBeLessThanOrEqual(100);
-  expect(metricValue(service.metrics, "evaluation_events_send_calls_total")).toBe(counter.calls);
-  expect(await queueLength(queueUrl)).toBe(1_000);
-  await service.stop();
+describe("when SQS is away", () => {
+  test("a full buffer drops the oldest events, keeps the newest, and still counts them all", async () => {
+    const { clock, queue, publisher, metric } = setup({ capacity: 50 });
+    queue.otherwise = "fail";
+    for (let index = 0; index < 200; index++) {
+      publisher.record(`user-${index}`, "checkout", true, "on");
+      if (index % 20 === 19) await clock.advance(300);
+    }
+    queue.otherwise = "accept";
+    await clock.advance(20_000);
+    const { events, counts } = queue.delivered();
+    const users = events.map((event) => Number(event.userId.slice("user-".length)));
+    // What was in flight when SQS went away is sent too; after it, only the newest 50.
+    const kept = users.filter((user) => user >= 20);
+    expect(kept).toEqual(Array.from({ length: 50 }, (_, index) => 150 + index));
+    expect(metric("evaluation_events_dropped_total")).toBe(200 - users.length);
+    expect(sumCounts(counts)).toEqual({ "checkout|2026-12-02T17:00:00Z|on": 200 });
+  });
+
+  test("a failed call is retried with the same messages, after a growing pause", async () => {
+    const { clock, queue, publisher } = setup();
+    queue.next = ["fail", "fail", "fail"];
+    publisher.record("ana", "checkout", true, "on");
+    await clock.advance(10_000);
+    expect(queue.calls.length).toBeGreaterThanOrEqual(4);
+    const [first, ...retries] = queue.calls;
+    for (const retry of retries.slice(0, 3)) expect(retry.bodies).toEqual(first?.bodies ?? []);
+    const pauses = queue.calls
+      .slice(1, 4)
+      .map((call, index) => call.at - (queue.calls[index]?.at ?? 0));
+    expect(pauses[0]).toBeGreaterThanOrEqual(100);
+    expect(pauses[1]).toBeGreaterThanOrEqual(2 * (pauses[0] ?? 0));
+    expect(pauses[2]).toBeGreaterThanOrEqual(2 * (pauses[1] ?? 0));
+    expect(queue.delivered().events.map((event) => event.eventId)).toEqual(["p1:1:0"]);
+  });
+
+  test("an entry SQS failed on its side is sent again as it was; one it refused is dropped", async () => {
+    const { clock, queue, publisher, metric, logger } = setup({ countsIntervalMs: 60_000 });
+    for (let index = 0; index < 6_000; index++)
+      publisher.record(`user-${index}`, "checkout", true, "on");
+    queue.next = [{ failIds: ["1"], senderFault: false }];
+    await clock.advance(3_000);
+    const [first, second] = queue.calls;
+    expect(second?.ids).toContain("1");
+    expect(second?.bodies[second.ids.indexOf("1")]).toBe(first?.bodies[0] ?? "missing");
+    expect(queue.delivered().events).toHaveLength(6_000);
+
+    queue.next = [{ failIds: "all", senderFault: true }];
+    for (let index = 0; index < 10; index++)
+      publisher.record(`late-${index}`, "checkout", true, "on");
+    await clock.advance(3_000);
+    expect(metric("evaluation_events_dropped_total")).toBe(10);
+    logger.flush();
+    expect(logger.lines.some((line) => line.includes("event message refused by SQS"))).toBe(true);
+  });
 });
 
-test("entries SQS reports as failed are sent again", async () => {
-  const { client } = countingClient();
-  let injected = false;
-  // The first batch loses its first entry on the way and gets it back as a failure.
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as SendMessageBatchCommandInput;
-      if (
-        context.commandName !== "SendMessageBatchCommand" ||
-        injected ||
-        (input.Entries?.length ?? 0) < 2
-      )
-        return next(args);
-      injected = true;
-      const [lost, ...kept] = input.Entries ?? [];
-      const result = await next({ ...args, input: { ...input, Entries: kept } });
-      const output = result.output as SendMessageBatchCommandOutput;
-      output.Failed = [
-        { Id: lost?.Id, SenderFault: false, Code: "InternalError", Message: "injected" },
-      ];
-      return result;
-    },
-    { step: "initialize", name: "loseOneEntry" },
-  );
-  const { service, queueUrl } = await startWithQueue(client);
-  await Promise.all(
-    Array.from({ length: 10 }, (_, index) => evaluate(service.url, `retry-${index}`, "events-on")),
-  );
-  const bodies = await receiveAll(queueUrl, 10);
-  await service.stop();
-  expect(injected).toBe(true);
-  expect(bodies.map((body) => body.user_id).sort()).toEqual(
-    Array.from({ length: 10 }, (_, index) => `retry-${index}`).sort(),
-  );
-});
+describe("close", () => {
+  test("sends the buffered events and the counts before it resolves", async () => {
+    const { clock, queue, publisher } = setup({
+      flushIntervalMs: 60_000,
+      countsIntervalMs: 60_000,
+    });
+    for (let index = 0; index < 25; index++)
+      publisher.record(`last-${index}`, "search", false, "off");
+    const closed = publisher.close();
+    await clock.advance(100);
+    await closed;
+    const { events, counts } = queue.delivered();
+    expect(events).toHaveLength(25);
+    expect(sumCounts(counts)).toEqual({ "search|2026-12-02T17:00:00Z|off": 25 });
+  });
 
-test("SQS down: evaluations are unaffected, the oldest events are dropped and counted", async () => {
-  const { client, counter } = countingClient("http://127.0.0.1:1");
-  const { service } = await startWithQueue(client, { capacity: 50, closeTimeoutMs: 300 });
-  for (let index = 0; index < 200; index++) {
-    const { status, body } = await evaluate(service.url, `user-${index}`, "events-on");
-    expect(status).toBe(200);
-    expect(body.result).toBe(true);
-  }
-  await waitFor(() => metricValue(service.metrics, "evaluation_events_dropped_total") >= 150);
-  expect(metricValue(service.metrics, "evaluation_events_dropped_total")).toBeGreaterThanOrEqual(
-    150,
-  );
-  expect(metricValue(service.metrics, "evaluation_events_buffered")).toBeLessThanOrEqual(50);
-  expect(counter.calls).toBeGreaterThan(0);
-  const text = await fetch(`${service.url}/metrics`).then((response) => response.text());
-  expect(text).toMatch(/evaluation_events_dropped_total \d+/);
-  await service.stop();
-});
-
-test("closing sends what is buffered first", async () => {
-  const { client } = countingClient();
-  const { service, queueUrl } = await startWithQueue(client, { flushIntervalMs: 60_000 });
-  for (let index = 0; index < 25; index++)
-    await evaluate(service.url, `last-${index}`, "events-on");
-  await service.stop();
-  expect(await receiveAll(queueUrl, 25)).toHaveLength(25);
+  test("gives up at its deadline when SQS is down, and says what was lost", async () => {
+    const { clock, queue, publisher, metric, logger } = setup({ closeTimeoutMs: 1_000 });
+    queue.otherwise = "fail";
+    for (let index = 0; index < 5; index++) publisher.record(`lost-${index}`, "search", true, "on");
+    const closed = publisher.close();
+    await clock.advance(2_000);
+    await closed;
+    expect(metric("evaluation_events_dropped_total")).toBe(5);
+    logger.flush();
+    const line = logger.lines.find((text) => text.includes("events not sent at shutdown"));
+    expect(line && JSON.parse(line)).toMatchObject({ events: 5, evaluations_uncounted: 5 });
+    publisher.record("after", "search", true, "on");
+    await clock.advance(10_000);
+    expect(queue.accepted).toHaveLength(0);
+  });
 });

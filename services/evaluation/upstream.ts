@@ -3,8 +3,11 @@
  * auth-service with the service's API key. Every call has a timeout; every failure is an
  * `UpstreamError`, never a made-up answer: a rule that cannot be read is not "no rule".
  */
+
+import type { Metadata } from "@togglemaster/shared/flagd/document";
+import { isFlagName, isObject } from "@togglemaster/shared/limits";
 import type { Registry } from "@togglemaster/shared/metrics";
-import { FLAG_NAME, type FlagSnapshot, parseFlag, parseRule } from "./decide.ts";
+import { type FlagSnapshot, parseFlag, parseRule, refersToSegments } from "./decide.ts";
 
 export type UpstreamService = "auth" | "flag" | "targeting";
 
@@ -147,13 +150,24 @@ export function createUpstream({
     }
   };
 
+  /** Every segment's definition by name (flagd's `$evaluators`). */
+  const readSegments = async (requestId?: string) => {
+    const body = await read("targeting", `${targetingUrl}/segments`, requestId);
+    if (!Array.isArray(body)) throw new UpstreamError("targeting", "unexpected segment list");
+    const segments: Record<string, unknown> = {};
+    for (const segment of body)
+      if (typeof segment?.name === "string") segments[segment.name] = segment.definition;
+    return segments;
+  };
+
   return {
     async snapshot(flagName, requestId) {
       // No such flag can exist, and only names of this pattern are safe in a URL path.
-      if (!FLAG_NAME.test(flagName)) return { flag: null, rule: null };
-      const [flagBody, ruleBody] = await Promise.allSettled([
+      if (!isFlagName(flagName)) return { flag: null, rule: null };
+      const [flagBody, ruleBody, setBody] = await Promise.allSettled([
         read("flag", `${flagUrl}/flags/${flagName}`, requestId),
         read("targeting", `${targetingUrl}/rules/${flagName}`, requestId),
+        read("flag", `${flagUrl}/flagd/metadata`, requestId),
       ]);
       if (flagBody.status === "rejected") throw flagBody.reason;
       // A missing flag is false whatever its rule, so the rule lookup does not matter then.
@@ -161,10 +175,16 @@ export function createUpstream({
       if (ruleBody.status === "rejected") throw ruleBody.reason;
       const flag = parseFlag(flagBody.value);
       if (flag === undefined) throw new UpstreamError("flag", "unexpected flag object");
-      if (ruleBody.value === undefined) return { flag, rule: null };
+      if (setBody.status === "rejected") throw setBody.reason;
+      const flagSetMetadata = (setBody.value as { metadata?: unknown } | undefined)?.metadata;
+      if (!isObject(flagSetMetadata))
+        throw new UpstreamError("flag", "unexpected flag set metadata");
+      const known = { flag, flagSetMetadata: flagSetMetadata as Metadata };
+      if (ruleBody.value === undefined) return { ...known, rule: null };
       const rule = parseRule(ruleBody.value);
       if (rule === undefined) throw new UpstreamError("targeting", "unexpected rule object");
-      return { flag, rule };
+      if (!refersToSegments(rule)) return { ...known, rule };
+      return { ...known, rule, segments: await readSegments(requestId) };
     },
 
     async flagNames(requestId) {

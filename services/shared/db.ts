@@ -1,6 +1,11 @@
 import pg from "pg";
+import { HttpError } from "./errors.ts";
+import type { ErrorMapper } from "./http.ts";
 
 export type Pool = pg.Pool;
+
+/** What runs a query: the pool, or the client of one transaction. */
+export type Queryable = Pick<pg.Pool, "query">;
 
 /** A pool whose every call is bounded in time, so an outage is an error, not a hang. */
 export function createPool(connectionString: string, max = 10): pg.Pool {
@@ -29,6 +34,32 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return false;
   return UNAVAILABLE_MESSAGES.test(error.message) || UNAVAILABLE_MESSAGES.test(String(code ?? ""));
 }
+
+/**
+ * Text PostgreSQL cannot store although JSON carries it: NUL characters (in text and jsonb)
+ * and lone surrogates (in jsonb). The request is at fault, not the database.
+ */
+function isUnstorableText(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (
+    code === "22021" ||
+    code === "22P05" ||
+    (code === "22P02" && typeof message === "string" && /json/i.test(message))
+  );
+}
+
+/** A database outage is a 503 for the caller, never a 500; unstorable text is the caller's 400. */
+export const databaseErrors: ErrorMapper = (error) => {
+  if (isDatabaseUnavailable(error))
+    return new HttpError(503, "Banco de dados indisponível", "DATABASE_UNAVAILABLE");
+  if (isUnstorableText(error))
+    return new HttpError(
+      400,
+      "O texto contém caracteres que não podem ser guardados (\\u0000 ou surrogates isolados)",
+      "UNSTORABLE_TEXT",
+    );
+  return undefined;
+};
 
 /** `23505` is PostgreSQL's unique_violation. */
 export const isUniqueViolation = (error: unknown) =>
@@ -96,6 +127,43 @@ DROP TRIGGER IF EXISTS ${table}_touch_updated_at ON ${table};
 CREATE TRIGGER ${table}_touch_updated_at BEFORE UPDATE ON ${table}
   FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 `;
+
+/** A pool on `url` with the service's migrations applied. */
+export async function openDatabase(url: string, service: string, migrations: Migration[]) {
+  const pool = createPool(url);
+  try {
+    await migrate(pool, service, migrations);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return pool;
+}
+
+/**
+ * Runs `work` in one transaction on one client: committed when it resolves, rolled back
+ * when it throws. A client whose rollback fails is discarded, not returned to the pool.
+ */
+export async function withTransaction<T>(
+  pool: Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query("BEGIN");
+    const result = await work(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch((rollbackError: Error) => {
+      broken = rollbackError;
+    });
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
 
 /** Readiness probe for a pool. */
 export const pingDatabase = (pool: pg.Pool) => () => pool.query("SELECT 1");

@@ -131,6 +131,11 @@ export class EnvelopeWriter {
     return this.events.length === 0 && this.counts.length === 0;
   }
 
+  /** The UTF-8 size of the message so far. */
+  get byteLength(): number {
+    return this.bytes;
+  }
+
   addEvent(event: EvaluationEvent): boolean {
     return this.append(
       this.events,
@@ -169,6 +174,9 @@ const PRODUCER = /^[\w-]{1,64}$/;
 const ISO_HOUR = /^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$/;
 const ISO_DATE_TIME =
   /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/** The furthest instant from 1970 a JavaScript Date holds; beyond it `toISOString` throws. */
+const LATEST_DATE_MS = 8.64e15;
 
 const isUserId = (value: unknown): value is string =>
   typeof value === "string" && value !== "" && value.length <= MAX_USER_ID;
@@ -249,6 +257,8 @@ function decodeV2(value: Record<string, unknown>): DecodedMessage {
     )
       return { problem: `events[${index}] must be [offset ms, user id, flag, result, variant]` };
     const time = (start as number) + (offset as number);
+    if (Math.abs(time) > LATEST_DATE_MS)
+      return { problem: `events[${index}] is at a time no date can hold` };
     decoded.push(
       stored(`${producer}:${seq}:${index}`, { time, userId, flagName, result, variant }),
     );

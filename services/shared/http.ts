@@ -1,7 +1,13 @@
-import { openapi } from "@elysiajs/openapi";
-import { Elysia } from "elysia";
-import { isDatabaseUnavailable } from "./db.ts";
+/**
+ * The one HTTP front door of every service: request ids, the error shape, security headers,
+ * CORS, JSON bodies under a size limit, one metrics sample and one access-log decision per
+ * request, health, readiness, metrics and OpenAPI. Every route, the hot `/evaluate`
+ * included, goes through it; there is no second path.
+ */
+import { toOpenAPISchema } from "@elysiajs/openapi";
+import { type AnyElysia, Elysia } from "elysia";
 import { HttpError } from "./errors.ts";
+import { MAX_BODY_BYTES } from "./limits.ts";
 import { describeError, type Logger } from "./logger.ts";
 import type { Registry } from "./metrics.ts";
 import { describeValidationFailure } from "./validation.ts";
@@ -9,7 +15,10 @@ import { describeValidationFailure } from "./validation.ts";
 /** Readiness checks: each resolves when its dependency answers, throws otherwise. */
 export type ReadinessChecks = Record<string, () => Promise<unknown>>;
 
-export interface PlatformOptions {
+/** Turns a driver's error into an answer (e.g. "database unavailable" → 503), or passes. */
+export type ErrorMapper = (error: unknown) => HttpError | undefined;
+
+export interface EdgeOptions {
   service: string;
   logger: Logger;
   metrics: Registry;
@@ -22,17 +31,22 @@ export interface PlatformOptions {
   corsOrigins?: string[];
   /** Largest accepted request body in bytes; larger ones get 413. */
   bodyLimit?: number;
+  /** Routes whose successful requests the access log summarises instead of one line each. */
+  hotRoutes?: string[];
+  errorMappers?: ErrorMapper[];
+  /** The body of an error answer, for routes whose protocol has its own shape (OFREP). */
+  errorBody?: (error: HttpError, path: string) => unknown;
 }
 
 /**
  * Every response is JSON, so two headers carry the protection: no MIME sniffing, and a
- * policy that lets nothing load or frame the response should a browser render it. Each
- * header costs on the hot path, so the HTML-era ones (X-Frame-Options…) are left out.
+ * policy that lets nothing load or frame the response should a browser render it. The
+ * console's HTML is served by Bun.serve routes with a policy of its own.
  */
-const SECURITY_HEADERS = {
+export const SECURITY_HEADERS = {
   "x-content-type-options": "nosniff",
   "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
-};
+} as const;
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -44,238 +58,84 @@ const ID_PREFIX = crypto.randomUUID().slice(0, 13);
 let requestCount = 0;
 const nextRequestId = () => `${ID_PREFIX}${(++requestCount).toString(36)}`;
 
-interface RequestState {
-  id: string;
-  startedAt: number;
-}
-
-const states = new WeakMap<Request, RequestState>();
-
-/** The request id of an in-flight request, to pass on in `x-request-id` downstream. */
-export const requestIdOf = (request: Request): string => states.get(request)?.id ?? "";
-
-/**
- * A 204 with no body. Returned as a Response because Deno refuses the empty body Elysia
- * would otherwise attach; `set.status` keeps the access log and metrics right.
- */
-export function noContent(set: { status?: number | string }): Response {
-  set.status = 204;
-  return new Response(null, { status: 204 });
-}
-
-interface Edge {
-  /** Counts, times and logs one finished request. */
-  record(
-    requestId: string,
-    method: string,
-    path: string,
-    route: string,
-    status: number,
-    startedAt: number | undefined,
-  ): void;
-}
-
-const edges = new WeakMap<Registry, Edge>();
-
-/** The request metrics and access log of a service: one per registry, shared by all routes. */
-function edgeOf(metrics: Registry, logger: Logger): Edge {
-  const existing = edges.get(metrics);
-  if (existing !== undefined) return existing;
-  const requests = metrics.counter("http_requests_total", "HTTP requests by route and status");
-  const latency = metrics.histogram(
-    "http_request_duration_seconds",
-    "HTTP request latency by route and status",
-  );
-  // Metric series per route, method and status, resolved once: label formatting is costly.
-  const series = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
-  const seriesFor = (route: string, method: string, status: number) => {
-    const key = `${method} ${status} ${route}`;
-    let found = series.get(key);
-    if (found === undefined) {
-      const labels = { route, method, status };
-      found = { count: requests.series(labels), observe: latency.labelled(labels) };
-      series.set(key, found);
-    }
-    return found;
-  };
-  const edge: Edge = {
-    record(requestId, method, path, route, status, startedAt) {
-      const seconds = startedAt === undefined ? 0 : (performance.now() - startedAt) / 1000;
-      const { count, observe } = seriesFor(route, method, status);
-      count();
-      observe(seconds);
-      logger.request({
-        requestId,
-        method,
-        path,
-        route,
-        status,
-        durationMs: Math.round(seconds * 100_000) / 100,
-      });
-    },
-  };
-  edges.set(metrics, edge);
-  return edge;
-}
-
 const requestIdFrom = (request: Request) => {
   const incoming = request.headers.get("x-request-id");
   return incoming !== null && REQUEST_ID.test(incoming) ? incoming : nextRequestId();
 };
 
-const allowsOrigin = (allowed: Set<string>, origin: string | null): origin is string =>
-  origin !== null && (allowed.has(origin) || allowed.has("*"));
+/** What the edge keeps of a request while it runs, on Elysia's per-request context. */
+export interface RequestState {
+  requestId: string;
+  startedAt: number;
+}
 
 /**
- * What every service shares at its edge: request ids, one JSON log line and metrics per
- * request, JSON bodies whatever the content type (the original's clients often omit it),
- * the error shape, security headers, CORS, health, readiness, metrics and OpenAPI.
+ * The edge's per-request fields on Elysia's context. A route plugin `use`s it to see them
+ * (Elysia applies a named plugin once); the edge fills them in as each request starts.
  */
-export function platform({
-  service,
-  logger,
-  metrics,
-  ready = {},
-  reported = {},
-  readinessRoute = true,
-  corsOrigins = [],
-  bodyLimit = 64 * 1024,
-}: PlatformOptions) {
-  const edge = edgeOf(metrics, logger);
-  const allowedOrigins = new Set(corsOrigins);
+export const requestContext = new Elysia({ name: "request-context" })
+  .decorate("requestId", "")
+  .decorate("startedAt", 0);
 
-  const readiness = new Elysia({ name: `readiness:${service}` }).get(
-    "/health/ready",
-    async ({ set }) => {
-      const [required, optional] = await Promise.all([runChecks(ready), runChecks(reported)]);
-      const healthy = required.every(([, result]) => result === "ok");
-      set.status = healthy ? 200 : 503;
-      const checks = Object.fromEntries([...required, ...optional]);
-      return { status: healthy ? "ready" : "not-ready", checks };
-    },
-    { detail: { summary: "Readiness: dependencies reachable" } },
-  );
+type Status = number | string | undefined;
+const statusOf = (status: Status) => (typeof status === "number" ? status : 200);
 
-  return new Elysia({ name: `platform:${service}` })
-    .use(
-      openapi({
-        path: "/openapi/ui",
-        specPath: "/openapi",
-        provider: null,
-        documentation: { info: { title: `ToggleMaster ${service}`, version: "1.0.0" } },
-        exclude: { paths: ["/metrics", "/openapi"] },
-      }),
-    )
-    .headers(SECURITY_HEADERS)
-    .onRequest(({ request, set }) => {
-      const id = requestIdFrom(request);
-      states.set(request, { id, startedAt: performance.now() });
-      set.headers["x-request-id"] = id;
-      const origin = request.headers.get("origin");
-      const allowed = allowsOrigin(allowedOrigins, origin);
-      if (allowed)
-        Object.assign(set.headers, { "access-control-allow-origin": origin, vary: "Origin" });
-      if (request.method === "OPTIONS")
-        return new Response(null, {
-          status: 204,
-          headers: {
-            ...SECURITY_HEADERS,
-            ...(allowed && {
-              "access-control-allow-origin": origin,
-              vary: "Origin",
-              "access-control-allow-methods": "GET, POST, PUT, DELETE",
-              "access-control-allow-headers":
-                "authorization, content-type, x-api-key, x-request-id",
-              "access-control-max-age": "600",
-            }),
-          },
-        });
-    })
-    .onParse({ as: "global" }, async ({ request }) => {
-      const declared = Number(request.headers.get("content-length") ?? 0);
-      if (declared > bodyLimit) throw tooLarge(bodyLimit);
-      const text = await request.text();
-      if (text.length > bodyLimit) throw tooLarge(bodyLimit);
-      if (text.trim() === "") return null;
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        throw new HttpError(400, "Corpo da requisição inválido", "INVALID_JSON");
-      }
-      // Every body of the API is a JSON object; anything else is rejected before validation.
-      if (typeof body !== "object" || body === null || Array.isArray(body))
-        throw new HttpError(400, "Corpo da requisição inválido", "INVALID_JSON");
-      return body;
-    })
-    .onError({ as: "global" }, ({ code, error, set, request }) => {
-      // Elysia wraps what the body parser throws; the cause is the real answer.
-      const known =
-        error instanceof HttpError
-          ? error
-          : code === "PARSE" && error.cause instanceof HttpError
-            ? error.cause
-            : undefined;
-      if (known !== undefined) {
-        set.status = known.status;
-        Object.assign(set.headers, known.headers);
-        return known.body;
-      }
-      switch (code) {
-        case "VALIDATION":
-          set.status = 400;
-          return {
-            error: describeValidationFailure(
-              error.valueError,
-              error.value,
-              (error.validator as { schema?: object } | undefined)?.schema,
-            ),
-            code: "VALIDATION",
-          };
-        case "PARSE":
-          set.status = 400;
-          return { error: "Corpo da requisição inválido", code: "INVALID_JSON" };
-        case "NOT_FOUND":
-          set.status = 404;
-          return { error: "Rota não encontrada", code: "ROUTE_NOT_FOUND" };
-      }
-      if (isDatabaseUnavailable(error)) {
-        set.status = 503;
-        return { error: "Banco de dados indisponível", code: "DATABASE_UNAVAILABLE" };
-      }
-      logger.error("unhandled error", {
-        request_id: requestIdOf(request),
-        error: describeError(error),
-      });
-      set.status = 500;
-      return { error: "Erro interno do servidor", code: "INTERNAL" };
-    })
-    .onAfterResponse({ as: "global" }, ({ request, route, set, path }) => {
-      const state = states.get(request);
-      const status = typeof set.status === "number" ? set.status : 200;
-      edge.record(
-        state?.id ?? "",
-        request.method,
-        path,
-        route || "unmatched",
-        status,
-        state?.startedAt,
-      );
-    })
-    .get("/health", () => ({ status: "ok" }), { detail: { summary: "Liveness (no I/O)" } })
-    .use(readinessRoute ? readiness : new Elysia())
-    .get(
-      "/metrics",
-      ({ set }) => {
-        set.headers["content-type"] = "text/plain; version=0.0.4";
-        return metrics.render();
-      },
-      { detail: { hide: true } },
-    );
+/**
+ * A 204 with no body. Returned as a Response because Deno refuses the empty body Elysia
+ * would otherwise attach; `set.status` keeps the access log and metrics right.
+ */
+export function noContent(set: { status?: Status }): Response {
+  set.status = 204;
+  return new Response(null, { status: 204 });
 }
 
 const tooLarge = (limit: number) =>
   new HttpError(413, `Corpo da requisição excede ${limit} bytes`, "PAYLOAD_TOO_LARGE");
+export const invalidBody = () => new HttpError(400, "Corpo da requisição inválido", "INVALID_JSON");
+
+/**
+ * The body as text, at most `limit` bytes. A declared length is checked before reading;
+ * a body without one (chunked) is read chunk by chunk and refused once past the limit.
+ */
+export async function readBody(request: Request, limit: number): Promise<string> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null) {
+    if (Number(declared) > limit) throw tooLarge(limit);
+    return request.text();
+  }
+  if (request.body === null) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    size += read.value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw tooLarge(limit);
+    }
+    chunks.push(read.value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+/** A JSON object body (the only kind the API takes), null when empty. */
+export function parseJsonObject(text: string): Record<string, unknown> | null {
+  if (text.trim() === "") return null;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw invalidBody();
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw invalidBody();
+  return body as Record<string, unknown>;
+}
 
 /** Runs readiness checks side by side; each yields "ok" or what went wrong. */
 export function runChecks(checks: ReadinessChecks) {
@@ -291,74 +151,234 @@ export function runChecks(checks: ReadinessChecks) {
   );
 }
 
-/** What a direct route answers: a status and the JSON text of its body. */
-export interface DirectAnswer {
-  status: number;
-  json: string;
+/** Counts, times and logs finished requests; metric series are resolved once per route. */
+class RequestRecorder {
+  private readonly series = new Map<string, (seconds: number) => void>();
+  private readonly requests;
+  private readonly latency;
+
+  constructor(
+    metrics: Registry,
+    private readonly logger: Logger,
+    private readonly hotRoutes: Set<string>,
+  ) {
+    this.requests = metrics.counter("http_requests_total", "HTTP requests by route and status");
+    this.latency = metrics.histogram(
+      "http_request_duration_seconds",
+      "HTTP request latency by route and status",
+    );
+  }
+
+  record(request: Request, requestId: string, startedAt: number, route: string, status: number) {
+    const seconds = (performance.now() - startedAt) / 1000;
+    this.seriesFor(route, request.method, status)(seconds);
+    this.logger.request(
+      {
+        requestId,
+        method: request.method,
+        url: request.url,
+        route,
+        status,
+        durationMs: Math.round(seconds * 100_000) / 100,
+      },
+      this.hotRoutes.has(route),
+    );
+  }
+
+  private seriesFor(route: string, method: string, status: number) {
+    const key = `${method} ${status} ${route}`;
+    let observe = this.series.get(key);
+    if (observe === undefined) {
+      const labels = { route, method, status };
+      const count = this.requests.series(labels);
+      const time = this.latency.labelled(labels);
+      observe = (seconds) => {
+        count();
+        time(seconds);
+      };
+      this.series.set(key, observe);
+    }
+    return observe;
+  }
 }
 
-export type DirectHandler = (
-  request: Request,
-  requestId: string,
-) => DirectAnswer | Promise<DirectAnswer>;
+export function platform({
+  service,
+  logger,
+  metrics,
+  ready = {},
+  reported = {},
+  readinessRoute = true,
+  corsOrigins = [],
+  bodyLimit = MAX_BODY_BYTES,
+  hotRoutes = [],
+  errorMappers = [],
+  errorBody = (error) => error.body,
+}: EdgeOptions) {
+  const recorder = new RequestRecorder(metrics, logger, new Set(hotRoutes));
+  const allowed = new Set(corsOrigins);
+  const anyOrigin = allowed.has("*");
+  const allowsOrigin = (origin: string | null): origin is string =>
+    origin !== null && (anyOrigin || allowed.has(origin));
+
+  const answerError = (code: string | number, error: unknown, requestId: string) => {
+    // Elysia wraps what the body parser throws; the cause is the real answer.
+    const cause =
+      code === "PARSE" && error instanceof Error && error.cause instanceof HttpError
+        ? error.cause
+        : error;
+    if (cause instanceof HttpError) return cause;
+    switch (code) {
+      case "VALIDATION": {
+        const failure = error as {
+          valueError?: object;
+          value?: unknown;
+          validator?: { schema?: object };
+        };
+        return new HttpError(
+          400,
+          describeValidationFailure(failure.valueError, failure.value, failure.validator?.schema),
+          "VALIDATION",
+        );
+      }
+      case "PARSE":
+        return invalidBody();
+      case "NOT_FOUND":
+        return new HttpError(404, "Rota não encontrada", "ROUTE_NOT_FOUND");
+    }
+    for (const map of errorMappers) {
+      const mapped = map(error);
+      if (mapped !== undefined) return mapped;
+    }
+    logger.error("unhandled error", { request_id: requestId, error: describeError(error) });
+    return new HttpError(500, "Erro interno do servidor", "INTERNAL");
+  };
+
+  const registry = new Elysia({ name: `openapi:${service}` });
+  const documentation = registry.get("/openapi", () => openApiDocument(service, registry), {
+    detail: { hide: true },
+  });
+  return (
+    new Elysia({ name: `platform:${service}` })
+      .use(requestContext)
+      .headers(SECURITY_HEADERS)
+      .onRequest((context) => {
+        const { request, set } = context;
+        const requestId = requestIdFrom(request);
+        context.requestId = requestId;
+        context.startedAt = performance.now();
+        set.headers["x-request-id"] = requestId;
+        // Refused on every route, read or not, before anything else looks at the request.
+        if (Number(request.headers.get("content-length") ?? 0) > bodyLimit)
+          throw tooLarge(bodyLimit);
+        const origin = request.headers.get("origin");
+        const crossOrigin = allowsOrigin(origin);
+        if (crossOrigin) {
+          set.headers["access-control-allow-origin"] = origin;
+          set.headers.vary = "Origin";
+        }
+        if (request.method !== "OPTIONS") return;
+        recorder.record(request, requestId, context.startedAt, "preflight", 204);
+        return new Response(null, {
+          status: 204,
+          headers: {
+            ...SECURITY_HEADERS,
+            "x-request-id": requestId,
+            ...(crossOrigin && {
+              "access-control-allow-origin": origin,
+              vary: "Origin",
+              "access-control-allow-methods": "GET, POST, PUT, DELETE",
+              "access-control-allow-headers":
+                "authorization, content-type, x-api-key, x-request-id",
+              "access-control-max-age": "600",
+            }),
+          },
+        });
+      })
+      .onParse({ as: "global" }, async ({ request }) =>
+        parseJsonObject(await readBody(request, bodyLimit)),
+      )
+      // Hooks name the context fields they read: Elysia then parses nothing else (no cookies,
+      // no query) for any route.
+      .onAfterHandle({ as: "global" }, ({ request, route, set, requestId, startedAt }) => {
+        recorder.record(request, requestId, startedAt, route, statusOf(set.status));
+      })
+      .onError(
+        { as: "global" },
+        ({ code, error, set, request, path, route, requestId, startedAt }) => {
+          const answer = answerError(code, error, requestId ?? "");
+          set.status = answer.status;
+          Object.assign(set.headers, answer.headers);
+          recorder.record(
+            request,
+            requestId ?? "",
+            startedAt ?? performance.now(),
+            code === "NOT_FOUND" ? "unmatched" : route || "unmatched",
+            answer.status,
+          );
+          return errorBody(answer, path);
+        },
+      )
+      .get("/health", () => ({ status: "ok" }), { detail: { summary: "Liveness (no I/O)" } })
+      .use(readinessRoute ? readiness(service, ready, reported) : new Elysia())
+      .get(
+        "/metrics",
+        ({ set }) => {
+          set.headers["content-type"] = "text/plain; version=0.0.4";
+          return metrics.render();
+        },
+        { detail: { hide: true } },
+      )
+      .use(documentation)
+  );
+}
+
+type Documented = Parameters<typeof toOpenAPISchema>[0];
+/** What the generator reads of an app: its routes (every route of the server) and models. */
+interface RouteRegistry {
+  getGlobalRoutes(): { hooks: Record<string, unknown> }[];
+  getGlobalDefinitions?(): unknown;
+}
+const documents = new WeakMap<object, object>();
 
 /**
- * A route served by Bun.serve itself instead of through Elysia, for the one path whose
- * throughput is the product (/evaluate). It keeps the platform's contract (request id,
- * security headers, CORS, error shape, metrics and the access log line) without Elysia's
- * per-request machinery. Runtimes without native routes use the Elysia route instead.
+ * The OpenAPI document of every route, built once. The generator leaves out the body of
+ * any route with a parse hook of its own, which is every route here (the platform's JSON
+ * parser): it is shown the routes without it, and documents their `t` schemas as JSON.
  */
-export function directRoute(
-  {
-    logger,
-    metrics,
-    corsOrigins = [],
-  }: Pick<PlatformOptions, "logger" | "metrics" | "corsOrigins">,
-  route: string,
-  handler: DirectHandler,
-): (request: Request) => Response | Promise<Response> {
-  const edge = edgeOf(metrics, logger);
-  const allowedOrigins = new Set(corsOrigins);
-
-  const respond = (request: Request, id: string, startedAt: number, answer: DirectAnswer) => {
-    const headers: Record<string, string> = {
-      ...SECURITY_HEADERS,
-      "content-type": "application/json",
-      "x-request-id": id,
-    };
-    const origin = request.headers.get("origin");
-    if (allowsOrigin(allowedOrigins, origin)) {
-      headers["access-control-allow-origin"] = origin;
-      headers.vary = "Origin";
-    }
-    const { url } = request;
-    const pathStart = url.indexOf("/", url.indexOf("//") + 2);
-    const queryStart = url.indexOf("?", pathStart);
-    const path = url.slice(pathStart, queryStart === -1 ? undefined : queryStart);
-    edge.record(id, request.method, path, route, answer.status, startedAt);
-    return new Response(answer.json, { status: answer.status, headers });
+function openApiDocument(service: string, elysia: AnyElysia): object {
+  const known = documents.get(elysia);
+  if (known !== undefined) return known;
+  const app = elysia as unknown as RouteRegistry;
+  const routes = app.getGlobalRoutes();
+  const withoutParsers = {
+    getGlobalRoutes: () =>
+      routes.map((route) => ({ ...route, hooks: { ...route.hooks, parse: undefined } })),
+    getGlobalDefinitions: () => app.getGlobalDefinitions?.(),
+  } as unknown as Documented;
+  const { paths, components } = toOpenAPISchema(withoutParsers, {
+    paths: ["/metrics", "/openapi"],
+  });
+  const document = {
+    openapi: "3.1.0",
+    info: { title: `ToggleMaster ${service}`, version: "2.0.0" },
+    paths,
+    components,
   };
+  documents.set(elysia, document);
+  return document;
+}
 
-  const failure = (error: unknown, id: string): DirectAnswer => {
-    if (error instanceof HttpError)
-      return { status: error.status, json: JSON.stringify(error.body) };
-    logger.error("unhandled error", { request_id: id, error: describeError(error) });
-    return { status: 500, json: '{"error":"Erro interno do servidor","code":"INTERNAL"}' };
-  };
-
-  return (request) => {
-    const startedAt = performance.now();
-    const id = requestIdFrom(request);
-    let answer: DirectAnswer | Promise<DirectAnswer>;
-    try {
-      answer = handler(request, id);
-    } catch (error) {
-      return respond(request, id, startedAt, failure(error, id));
-    }
-    if (!(answer instanceof Promise)) return respond(request, id, startedAt, answer);
-    return answer.then(
-      (settled) => respond(request, id, startedAt, settled),
-      (error: unknown) => respond(request, id, startedAt, failure(error, id)),
-    );
-  };
+function readiness(service: string, ready: ReadinessChecks, reported: ReadinessChecks) {
+  return new Elysia({ name: `readiness:${service}` }).get(
+    "/health/ready",
+    async ({ set }) => {
+      const [required, optional] = await Promise.all([runChecks(ready), runChecks(reported)]);
+      const healthy = required.every(([, result]) => result === "ok");
+      set.status = healthy ? 200 : 503;
+      const checks = Object.fromEntries([...required, ...optional]);
+      return { status: healthy ? "ready" : "not-ready", checks };
+    },
+    { detail: { summary: "Readiness: dependencies reachable" } },
+  );
 }

@@ -1,6 +1,12 @@
 /**
  * One JSON object per line on stdout. Lines are buffered and written in batches because a
  * synchronous write per request costs more than the request itself on the hot path.
+ *
+ * Access lines: every request is a line, except successful (2xx) requests of hot routes
+ * (`/evaluate`, OFREP), which at tens of thousands a second are summarised instead: one
+ * line per route every `summaryIntervalMs` with their count, statuses, mean and slowest
+ * duration. Errors and every other status stay one line each; `requests: "all"` logs
+ * every request. Metrics count every request either way.
  */
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type LogFields = Record<string, unknown>;
@@ -26,8 +32,9 @@ export interface Logger {
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
-  /** The access log line of one request, at `info`. */
-  request(line: AccessLine): void;
+  /** The access log of one request, at `info`: a line, or a share of a hot route's summary. */
+  request(line: AccessLine, hot?: boolean): void;
+  /** Writes what is buffered, summaries included. */
   flush(): void;
 }
 
@@ -35,29 +42,62 @@ export interface AccessLine {
   /** Word characters, `.`, `:` and `-` only (checked where ids are accepted). */
   requestId: string;
   method: string;
-  path: string;
+  /** The request URL; only its path is logged. */
+  url: string;
   /** The route pattern, from code. */
   route: string;
   status: number;
   durationMs: number;
 }
 
+export type RequestLogging = "summary" | "all";
+
 export interface LoggerOptions {
   service: string;
   level?: LogLevel;
+  /** `summary` (default): hot routes' 2xx requests are summarised; `all`: a line each. */
+  requests?: RequestLogging;
+  summaryIntervalMs?: number;
   write?: (chunk: string) => void;
+}
+
+/** Successful requests of one hot route since its last summary line. */
+interface RouteSummary {
+  requests: number;
+  statuses: Record<number, number>;
+  totalMs: number;
+  slowestMs: number;
 }
 
 export function createLogger({
   service,
   level = "info",
+  requests = "summary",
+  summaryIntervalMs = 10_000,
   write = (chunk) => process.stdout.write(chunk),
 }: LoggerOptions): Logger {
   const threshold = RANK[level];
   let buffer = "";
   let timer: ReturnType<typeof setTimeout> | undefined;
+  const summaries = new Map<string, RouteSummary>();
+  let summaryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const writeSummaries = () => {
+    if (summaryTimer !== undefined) clearTimeout(summaryTimer);
+    summaryTimer = undefined;
+    for (const [route, { requests: count, statuses, totalMs, slowestMs }] of summaries)
+      log("info", "requests summary", {
+        route,
+        requests: count,
+        statuses,
+        mean_ms: Math.round((totalMs / count) * 100) / 100,
+        max_ms: slowestMs,
+      });
+    summaries.clear();
+  };
 
   const flush = () => {
+    writeSummaries();
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
     if (buffer === "") return;
@@ -105,10 +145,32 @@ export function createLogger({
 
   // Access lines are templated: one per request, and JSON.stringify of an object costs more.
   const accessHead = `,"level":"info","service":${JSON.stringify(service)},"message":"request","request_id":"`;
-  const request = ({ requestId, method, path, route, status, durationMs }: AccessLine) => {
+  const summarise = (route: string, status: number, durationMs: number) => {
+    let summary = summaries.get(route);
+    if (summary === undefined) {
+      summary = { requests: 0, statuses: {}, totalMs: 0, slowestMs: 0 };
+      summaries.set(route, summary);
+    }
+    summary.requests++;
+    summary.statuses[status] = (summary.statuses[status] ?? 0) + 1;
+    summary.totalMs += durationMs;
+    if (durationMs > summary.slowestMs) summary.slowestMs = durationMs;
+    if (summaryTimer === undefined) {
+      summaryTimer = setTimeout(writeSummaries, summaryIntervalMs);
+      // A summary alone never keeps the process alive.
+      (summaryTimer as { unref?: () => void }).unref?.();
+    }
+  };
+
+  const request = (
+    { requestId, method, url, route, status, durationMs }: AccessLine,
+    hot = false,
+  ) => {
     if (RANK.info < threshold) return;
+    if (hot && requests === "summary" && status >= 200 && status < 300)
+      return summarise(route, status, durationMs);
     append(
-      `{"time":"${now()}"${accessHead}${requestId}","method":"${method}","path":${JSON.stringify(path)},"route":${JSON.stringify(route)},"status":${status},"duration_ms":${durationMs}}`,
+      `{"time":"${now()}"${accessHead}${requestId}","method":"${method}","path":${JSON.stringify(pathOf(url))},"route":${JSON.stringify(route)},"status":${status},"duration_ms":${durationMs}}`,
     );
   };
 
@@ -120,6 +182,13 @@ export function createLogger({
     error: (message, fields) => log("error", message, fields),
     flush,
   };
+}
+
+/** The path of a URL: what the access log shows, never the query (it may carry user ids). */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  const query = url.indexOf("?", start);
+  return url.slice(start, query === -1 ? undefined : query);
 }
 
 /** The message of an unknown thrown value, safe to log. */

@@ -1,5 +1,6 @@
 import type { AnyElysia } from "elysia";
 import { describeError, type Logger } from "./logger.ts";
+import type { Registry } from "./metrics.ts";
 
 /** A wired service: its app, and what must be released when it stops. */
 export interface Service {
@@ -7,6 +8,7 @@ export interface Service {
   port: number;
   app: AnyElysia;
   logger: Logger;
+  metrics: Registry;
   /** Stops background work and releases pools; runs after in-flight requests finish. */
   close(): Promise<void>;
 }
@@ -47,6 +49,8 @@ export async function serve(service: Service, hostname = "0.0.0.0"): Promise<voi
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    // Summaries of the requests served so far come before the shutdown's own lines.
+    logger.flush();
     logger.info("shutting down", { signal });
     try {
       await stopListening();
@@ -54,6 +58,7 @@ export async function serve(service: Service, hostname = "0.0.0.0"): Promise<voi
     } catch (error) {
       logger.error("shutdown failed", { error: describeError(error) });
     }
+    logger.flush();
     logger.info("stopped");
     logger.flush();
     process.exit(0);

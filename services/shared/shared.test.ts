@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { createTestDatabase } from "../../test/support/testing.ts";
 import { createPool, isDatabaseUnavailable, migrate } from "./db.ts";
 import { createLogger, scrub } from "./logger.ts";
 import { Registry } from "./metrics.ts";
-import { createTestDatabase } from "./testing.ts";
 
 describe("scrub", () => {
   test("masks keys, bearer tokens, JWTs and URL passwords", () => {

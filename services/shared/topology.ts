@@ -72,9 +72,12 @@ export const TOPOLOGY: Readonly<Record<ServiceName, ServiceTopology>> = {
     MASTER_KEY: secret("masterKey"),
     JWT_SECRET: secret("jwtSecret"),
   }),
+  // flag-service imports and exports whole flagd documents, whose targeting it keeps in
+  // targeting-service: it calls targeting for that.
   flag: service(8002, ["/flags", "/flagd", "/"], {
     DATABASE_URL: database,
     AUTH_SERVICE_URL: peer("auth"),
+    TARGETING_SERVICE_URL: peer("targeting"),
     JWT_SECRET: secret("jwtSecret"),
     REDIS_URL: redis,
   }),
@@ -122,6 +125,9 @@ export const clientsOf = (target: ServiceName): ServiceName[] =>
 export const isSecretWiring = (wiring: Wiring) =>
   wiring.from === "database" || wiring.from === "secret";
 
+/** The one origin `bun dev` serves every public route on, as the ingress does in a cluster. */
+export const GATEWAY_PORT = 8000;
+
 export const REGION = "us-east-1";
 
 /** The queue evaluation publishes to and analytics consumes, with its dead-letter queue. */
@@ -148,7 +154,16 @@ export type TableName = "events" | "counters";
 /** DynamoDB tables, on-demand billing, string keys. */
 export const TABLES: Readonly<Record<TableName, TableTopology>> = {
   events: { name: "analytics_events", partitionKey: "event_id" },
-  counters: { name: "analytics_counters", partitionKey: "flag_name", sortKey: "hour" },
+  /**
+   * Sort key `<hour>#v1` or `<hour>#<producer>#<block>`: one item per source of counts (see
+   * services/analytics/counters.ts). A new name, because DynamoDB cannot change a table's
+   * keys and CloudFormation cannot replace a table that keeps its name.
+   */
+  counters: {
+    name: "analytics_hourly_counters",
+    partitionKey: "flag_name",
+    sortKey: "hour_producer",
+  },
 };
 
 /** Every public route prefix and the service behind it, longest prefix first. */
@@ -156,4 +171,48 @@ export function publicRoutes(): { prefix: string; service: ServiceName }[] {
   return SERVICE_NAMES.flatMap((name) =>
     TOPOLOGY[name].routes.map((prefix) => ({ prefix, service: name })),
   ).sort((a, b) => b.prefix.length - a.prefix.length);
+}
+
+/** How one environment (bun dev, the test stack, a cluster) provides each kind of wiring. */
+export interface WiringResolver {
+  peer(service: ServiceName): string;
+  database(service: DatabaseService): string;
+  secret(name: SharedSecret): string;
+  /** Undefined when the environment runs without Redis. */
+  redis(): string | undefined;
+  queue(): string;
+  table(table: TableName): string;
+  region(): string;
+}
+
+/** The variables the platform sets for `service`, resolved; unset optional ones are left out. */
+export function environmentOf(
+  service: ServiceName,
+  resolve: WiringResolver,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, wiring] of Object.entries(TOPOLOGY[service].env)) {
+    const value = resolveWiring(service, wiring, resolve);
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
+function resolveWiring(service: ServiceName, wiring: Wiring, resolve: WiringResolver) {
+  switch (wiring.from) {
+    case "peer":
+      return resolve.peer(wiring.service);
+    case "database":
+      return resolve.database(service as DatabaseService);
+    case "secret":
+      return resolve.secret(wiring.secret);
+    case "redis":
+      return resolve.redis();
+    case "queue":
+      return resolve.queue();
+    case "table":
+      return resolve.table(wiring.table);
+    case "region":
+      return resolve.region();
+  }
 }

@@ -3,7 +3,7 @@
  * and returned literally or refused with a 400, and every table is intact afterwards.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { MASTER_KEY, type Stack, startStack } from "./stack.ts";
+import { MASTER_KEY, type Stack, startStack } from "../support/stack.ts";
 
 const PAYLOADS = [
   "'; DROP TABLE flags; --",

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { DynamoDBClient, paginateScan } from "@aws-sdk/client-dynamodb";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../scripts/aws-local.ts";
-import { type Stack, startStack } from "./stack.ts";
+import { type Stack, startStack } from "../support/stack.ts";
 
 let stack: Stack;
 
@@ -106,13 +106,25 @@ test("key, flag, rule, many evaluations: one stored item per evaluation and matc
   expect(new Set(items.map((item) => item.event_id)).size).toBe(made.length);
   for (const item of items) expect(Number.isNaN(Date.parse(String(item.timestamp)))).toBe(false);
 
+  // Counts ship apart from events (every second in the test stack): wait until they add up.
   for (const flag of ["pipeline-split", "pipeline-list"]) {
-    const counters = await (
-      await fetch(`${stack.url("analytics")}/analytics/flags/${flag}`, {
-        headers: { authorization: `Bearer ${key}` },
-      })
-    ).json();
+    const expected = expectedTrue(flag);
+    const totals = {
+      true: expected,
+      false: 250 - expected,
+      variants: { on: expected, off: 250 - expected },
+    };
+    let counters: { hours: unknown[]; totals: unknown } = { hours: [], totals: {} };
+    for (let attempt = 0; attempt < 100; attempt++) {
+      counters = await (
+        await fetch(`${stack.url("analytics")}/analytics/flags/${flag}`, {
+          headers: { authorization: `Bearer ${key}` },
+        })
+      ).json();
+      if (Bun.deepEquals(counters.totals, totals)) break;
+      await Bun.sleep(200);
+    }
     expect(counters.hours).toHaveLength(24);
-    expect(counters.totals).toEqual({ true: expectedTrue(flag), false: 250 - expectedTrue(flag) });
+    expect(counters.totals).toEqual(totals);
   }
 }, 120_000);

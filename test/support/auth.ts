@@ -1,29 +1,23 @@
-import { createPool, migrate, pingDatabase } from "@togglemaster/shared/db";
-import { Registry } from "@togglemaster/shared/metrics";
-import { createTestDatabase, listen, memoryLogger } from "@togglemaster/shared/testing";
-import { createAuthApp } from "./app.ts";
-import { migrations } from "./migrations/index.ts";
-import { createKeyStore } from "./store.ts";
+import { readConfig } from "../../services/auth/config.ts";
+import { createAuthService } from "../../services/auth/service.ts";
+import { createTestDatabase, listen, memoryLogger } from "./testing.ts";
 
-/** A real auth-service on a throwaway database, for other services' tests. */
+/** A real auth-service on a throwaway database, built as `main` builds it. */
 export async function startAuthService({
   masterKey = "fixture-master-key-0123456789",
   jwtSecret = "fixture-jwt-secret-0123456789abcdef",
 } = {}) {
   const database = await createTestDatabase("auth");
-  const pool = createPool(database.url);
-  await migrate(pool, "auth", migrations);
-  const app = createAuthApp({
-    store: createKeyStore(pool),
-    masterKey,
-    jwtSecret,
-    tokenTtlSeconds: 900,
-    adminRateLimit: 10_000,
-    logger: memoryLogger("auth"),
-    metrics: new Registry(),
-    ready: { database: pingDatabase(pool) },
-  });
-  const url = listen(app);
+  const service = await createAuthService(
+    readConfig({
+      DATABASE_URL: database.url,
+      MASTER_KEY: masterKey,
+      JWT_SECRET: jwtSecret,
+      ADMIN_RATE_LIMIT: "10000",
+    }),
+    { logger: memoryLogger("auth") },
+  );
+  const url = listen(service.app);
   const post = async (path: string, credential: string, body?: unknown) => {
     const response = await fetch(`${url}${path}`, {
       method: "POST",
@@ -46,8 +40,8 @@ export async function startAuthService({
         headers: { authorization: `Bearer ${masterKey}` },
       }),
     async stop() {
-      await app.stop();
-      await pool.end();
+      await service.app.stop();
+      await service.close();
       await database.drop();
     },
   };

@@ -1,38 +1,43 @@
 /**
  * Test support: real auth, flag and targeting services on throwaway databases, announcing
- * changes on the real Redis, and an evaluation service wired as `main` wires it.
+ * changes on the real Redis, and evaluation services built as `main` builds them.
  */
-import { createKeyValidator } from "@togglemaster/shared/auth-guard";
-import { changePublisher } from "@togglemaster/shared/changes";
-import type { DataServiceOptions } from "@togglemaster/shared/data-service";
-import { createPool, migrate } from "@togglemaster/shared/db";
-import { Registry } from "@togglemaster/shared/metrics";
-import { createRedis } from "@togglemaster/shared/redis";
+import type { Env } from "@togglemaster/shared/config";
+import type { Registry } from "@togglemaster/shared/metrics";
 import type { Rule } from "@togglemaster/shared/rules";
-import {
-  createTestDatabase,
-  listen,
-  memoryLogger,
-  TEST_REDIS_URL,
-} from "@togglemaster/shared/testing";
-import type { AnyElysia } from "elysia";
+import type { Service } from "@togglemaster/shared/serve";
 import Redis from "ioredis";
-import { startAuthService } from "../auth/fixture.ts";
-import { createFlagApp } from "../flag/app.ts";
-import { migrations as flagMigrations } from "../flag/migrations/index.ts";
-import { createFlagStore } from "../flag/store.ts";
-import { createTargetingApp } from "../targeting/app.ts";
-import { migrations as targetingMigrations } from "../targeting/migrations/index.ts";
-import { createRuleStore } from "../targeting/store.ts";
-import { createEvaluationService, type EvaluationServiceOptions } from "./main.ts";
+import { readConfig as evaluationConfig } from "../../services/evaluation/config.ts";
+import { createEvaluationService, type EvaluationDeps } from "../../services/evaluation/service.ts";
+import { readConfig as flagConfig } from "../../services/flag/config.ts";
+import { createFlagService } from "../../services/flag/service.ts";
+import { readConfig as targetingConfig } from "../../services/targeting/config.ts";
+import { createTargetingService } from "../../services/targeting/service.ts";
+import { startAuthService } from "./auth.ts";
+import { createTestDatabase, listen, memoryLogger, TEST_REDIS_URL } from "./testing.ts";
 
 export { TEST_REDIS_URL };
 
-/** A running data service: its URL, its metrics and a way to stop it. */
+/** A running service: its URL, its metrics and a way to stop it. */
 export interface RunningApp {
   url: string;
   metrics: Registry;
   stop(): Promise<void>;
+}
+
+/** Listens with a service built by its factory; stopping closes what it holds. */
+export function listening(service: Service): RunningApp {
+  let stopped = false;
+  return {
+    url: listen(service.app),
+    metrics: service.metrics,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await service.app.stop(true);
+      await service.close();
+    },
+  };
 }
 
 export async function startDataServices() {
@@ -42,43 +47,39 @@ export async function startDataServices() {
     createTestDatabase("evalflag"),
     createTestDatabase("evalrules"),
   ]);
-  const flagPool = createPool(flagDb.url);
-  const targetingPool = createPool(targetingDb.url);
-  await Promise.all([
-    migrate(flagPool, "flag", flagMigrations),
-    migrate(targetingPool, "targeting", targetingMigrations),
-  ]);
-  const publisher = createRedis(TEST_REDIS_URL, logger, "publisher");
   const { key } = await auth.createKey("evaluation-tests");
   const apps: RunningApp[] = [];
+  const common = {
+    AUTH_SERVICE_URL: auth.url,
+    JWT_SECRET: auth.jwtSecret,
+    REDIS_URL: TEST_REDIS_URL,
+  };
 
-  const start = (create: (options: DataServiceOptions) => AnyElysia): RunningApp => {
-    const metrics = new Registry();
-    const app = create({
-      validateKey: createKeyValidator({ authUrl: auth.url }),
-      jwtSecret: auth.jwtSecret,
-      publish: changePublisher(publisher, logger),
-      logger,
-      metrics,
-      ready: {},
-    });
-    let stopped = false;
-    const running: RunningApp = {
-      url: listen(app),
-      metrics,
-      stop: async () => {
-        if (!stopped) await app.stop(true);
-        stopped = true;
-      },
-    };
+  const start = async (service: Promise<Service>) => {
+    const running = listening(await service);
     apps.push(running);
     return running;
   };
-  const startFlag = () => start((options) => createFlagApp(createFlagStore(flagPool), options));
   const startTargeting = () =>
-    start((options) => createTargetingApp(createRuleStore(targetingPool), options));
-  const flag = startFlag();
-  const targeting = startTargeting();
+    start(
+      createTargetingService(targetingConfig({ ...common, DATABASE_URL: targetingDb.url }), {
+        logger,
+      }),
+    );
+  // flag-service keeps flagd targeting in targeting-service, so it starts knowing where.
+  const targeting = await startTargeting();
+  const startFlag = (targetingUrl = targeting.url) =>
+    start(
+      createFlagService(
+        flagConfig({
+          ...common,
+          DATABASE_URL: flagDb.url,
+          TARGETING_SERVICE_URL: targetingUrl,
+        }),
+        { logger },
+      ),
+    );
+  const flag = await startFlag();
 
   const call = async (url: string, method: string, body?: unknown) => {
     const response = await fetch(url, {
@@ -96,6 +97,9 @@ export async function startDataServices() {
     targeting,
     startFlag,
     startTargeting,
+    /** The services' databases, for tests that look at or tamper with what they hold. */
+    flagDatabaseUrl: flagDb.url,
+    targetingDatabaseUrl: targetingDb.url,
     createFlag: (name: string, isEnabled = true) =>
       call(`${flag.url}/flags`, "POST", { name, is_enabled: isEnabled }),
     updateFlag: (name: string, isEnabled: boolean) =>
@@ -105,19 +109,16 @@ export async function startDataServices() {
       call(`${targeting.url}/rules`, "POST", { flag_name: name, rules, is_enabled: isEnabled }),
     updateRule: (name: string, patch: { rules?: Rule; is_enabled?: boolean }) =>
       call(`${targeting.url}/rules/${name}`, "PUT", patch),
-    /** Options for an evaluation service using these services. */
-    evaluationOptions: (): EvaluationServiceOptions => ({
-      authUrl: auth.url,
-      flagUrl: flag.url,
-      targetingUrl: targeting.url,
-      apiKey: key,
-      jwtSecret: auth.jwtSecret,
-      logger: memoryLogger("evaluation"),
+    /** The environment of an evaluation service using these services. */
+    evaluationEnv: (): Env => ({
+      AUTH_SERVICE_URL: auth.url,
+      FLAG_SERVICE_URL: flag.url,
+      TARGETING_SERVICE_URL: targeting.url,
+      SERVICE_API_KEY: key,
+      JWT_SECRET: auth.jwtSecret,
     }),
     async stop() {
       await Promise.all(apps.map((app) => app.stop()));
-      publisher.disconnect();
-      await Promise.all([flagPool.end(), targetingPool.end()]);
       await Promise.all([flagDb.drop(), targetingDb.drop(), auth.stop()]);
     },
   };
@@ -139,17 +140,13 @@ export function redisTestPrefix() {
   };
 }
 
-/** A listening evaluation service, wired as `main` wires it. */
-export function startEvaluation(options: EvaluationServiceOptions) {
-  const service = createEvaluationService(options);
-  return {
-    ...service,
-    url: listen(service.app),
-    async stop() {
-      await service.app.stop(true);
-      await service.close();
-    },
-  };
+/** A listening evaluation service from `env`, built as `main` builds it. */
+export function startEvaluation(env: Env, deps: EvaluationDeps = {}) {
+  const service = createEvaluationService(evaluationConfig(env), {
+    logger: memoryLogger("evaluation"),
+    ...deps,
+  });
+  return { ...service, ...listening(service) };
 }
 
 /** The value of a metric without labels, from an evaluation service's registry. */
@@ -161,12 +158,8 @@ export function metricValue(metrics: Registry, name: string): number {
   return line === undefined ? 0 : Number(line.slice(name.length + 1));
 }
 
-/**
- * Requests a route of a data service received, from its own metrics, which are counted
- * just after each response is sent: hence the short wait.
- */
-export async function requestCount(app: RunningApp, route: string): Promise<number> {
-  await Bun.sleep(30);
+/** Requests a route of a service received, from its own metrics. */
+export function requestCount(app: Pick<RunningApp, "metrics">, route: string): number {
   let total = 0;
   for (const line of app.metrics.render().split("\n")) {
     if (line.startsWith("http_requests_total{") && line.includes(`route="${route}"`))

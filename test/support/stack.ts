@@ -1,21 +1,18 @@
 /**
- * The five services as real processes, wired the way `bun dev` and Kubernetes wire them:
- * real PostgreSQL databases, real Redis, SQS and DynamoDB emulators, HTTP between them.
+ * The five services as real processes, wired as `bun dev` and Kubernetes wire them: real
+ * PostgreSQL databases, real Redis, SQS and DynamoDB emulators, HTTP between them.
  * `TM_RUNTIME` picks how they run: from source (default), as x64 binaries, or on Deno.
  */
+import { DATABASE_SERVICES, type ServiceName } from "@togglemaster/shared/topology";
 import {
-  createTestDatabase,
-  TEST_REDIS_URL,
-  type TestDatabase,
-} from "@togglemaster/shared/testing";
-import { type AwsLocal, serviceEnvironment, startAwsLocal } from "../../scripts/aws-local.ts";
-import type { ServiceName } from "../../scripts/build.ts";
-import {
-  type RunningService,
-  type Runtime,
-  runtimeFromEnv,
-  startService,
-} from "../../scripts/runtimes.ts";
+  type AwsLocal,
+  emulatorEnvironment,
+  emulatorWiring,
+  startAwsLocal,
+} from "../../scripts/aws-local.ts";
+import { startPlatform } from "../../scripts/platform.ts";
+import { type Runtime, runtimeFromEnv } from "../../scripts/runtimes.ts";
+import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from "./testing.ts";
 
 export const MASTER_KEY = "e2e-master-key-0123456789abcdef";
 const JWT_SECRET = "e2e-jwt-secret-0123456789abcdef0123456789";
@@ -44,110 +41,50 @@ export async function startStack({
   databaseUrls,
   aws: givenAws,
   extraEnv = {},
-  services = ["auth", "flag", "targeting", "evaluation", "analytics"],
+  services,
 }: StackOptions = {}) {
   const databases: TestDatabase[] = [];
-  const running: Partial<Record<ServiceName, RunningService>> = {};
-  const finishedOutput: string[] = [];
-  const issuedKeys: string[] = [];
   const database = async (name: "auth" | "flag" | "targeting") => {
-    const given = databaseUrls?.[name];
-    const url = new URL(given ?? (await throwawayDatabase(name)));
+    let given = databaseUrls?.[name];
+    if (given === undefined) {
+      const created = await createTestDatabase(`e2e_${name}`);
+      databases.push(created);
+      given = created.url;
+    }
+    const url = new URL(given);
     url.password = DB_PASSWORD;
     return url.toString();
   };
-  const throwawayDatabase = async (name: string) => {
-    const created = await createTestDatabase(`e2e_${name}`);
-    databases.push(created);
-    return created.url;
-  };
-  const [authDb, flagDb, targetingDb, aws] = await Promise.all([
-    database("auth"),
-    database("flag"),
-    database("targeting"),
+  const [aws, ...urls] = await Promise.all([
     givenAws ?? startAwsLocal(),
+    ...DATABASE_SERVICES.map(database),
   ]);
-  const common = { JWT_SECRET, LOG_LEVEL: "info", ...(redis && { REDIS_URL: redisUrl }) };
-  const awsEnv = serviceEnvironment(aws);
-  const wanted = (service: ServiceName) => services.includes(service);
-
-  const envs: Record<ServiceName, () => Record<string, string>> = {
-    auth: () => ({ ...common, DATABASE_URL: authDb, MASTER_KEY }),
-    flag: () => ({ ...common, DATABASE_URL: flagDb, AUTH_SERVICE_URL: url("auth") }),
-    targeting: () => ({ ...common, DATABASE_URL: targetingDb, AUTH_SERVICE_URL: url("auth") }),
-    evaluation: () => ({
-      ...common,
-      ...awsEnv,
-      AUTH_SERVICE_URL: url("auth"),
-      FLAG_SERVICE_URL: url("flag"),
-      TARGETING_SERVICE_URL: url("targeting"),
-      SERVICE_API_KEY: serviceKey,
-    }),
-    analytics: () => ({ ...common, ...awsEnv, AUTH_SERVICE_URL: url("auth") }),
-  };
-  const ports: Partial<Record<ServiceName, string>> = {};
-  const url = (service: ServiceName) =>
-    running[service]?.url ?? `http://127.0.0.1:${ports[service] ?? 1}`;
-
-  const start = async (service: ServiceName) => {
-    const env = { ...envs[service](), ...extraEnv[service] };
-    if (ports[service]) env.PORT = ports[service];
-    running[service] = await startService(service, runtime, env, { timeoutMs: 30_000 });
-    ports[service] = new URL(running[service].url).port;
-    return running[service];
-  };
-
-  let serviceKey = "";
-  await start("auth");
-  serviceKey = (await createKey("evaluation-service")).key;
-  await Promise.all((["flag", "targeting"] as const).filter(wanted).map(start));
-  await Promise.all((["evaluation", "analytics"] as const).filter(wanted).map(start));
-
-  async function createKey(name: string): Promise<{ id: number; key: string }> {
-    const response = await fetch(`${url("auth")}/admin/keys`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${MASTER_KEY}` },
-      body: JSON.stringify({ name }),
-    });
-    if (response.status !== 201) throw new Error(`creating a key answered ${response.status}`);
-    const created = await response.json();
-    issuedKeys.push(created.key);
-    return created;
-  }
+  const platform = await startPlatform({
+    runtime,
+    services,
+    backends: {
+      databases: Object.fromEntries(
+        DATABASE_SERVICES.map((name, index) => [name, urls[index] as string]),
+      ) as Record<(typeof DATABASE_SERVICES)[number], string>,
+      redisUrl: redis ? redisUrl : undefined,
+      aws: { ...emulatorWiring(aws), env: emulatorEnvironment(aws) },
+    },
+    secrets: { masterKey: MASTER_KEY, jwtSecret: JWT_SECRET },
+    commonEnv: { LOG_LEVEL: "info" },
+    // Counts ship every second instead of ten, so tests see counters without waiting.
+    extraEnv: {
+      ...extraEnv,
+      evaluation: { EVENT_COUNTS_INTERVAL_MS: "1000", ...extraEnv.evaluation },
+    },
+    startOptions: () => ({ timeoutMs: 30_000 }),
+  });
 
   return {
-    runtime,
+    ...platform,
     aws,
-    url,
-    createKey,
-    service: (name: ServiceName) => running[name],
-    /** Stops one service (SIGTERM) so a test can watch the others cope. */
-    async stopService(name: ServiceName) {
-      await running[name]?.stop();
-      finishedOutput.push(running[name]?.output() ?? "");
-      delete running[name];
-    },
-    /** Everything every service has written so far. */
-    logs: () =>
-      [...finishedOutput, ...Object.values(running).map((service) => service?.output() ?? "")].join(
-        "\n",
-      ),
-    /** Every secret the run used: none may appear in a log. */
-    secrets: () => [MASTER_KEY, JWT_SECRET, DB_PASSWORD, ...issuedKeys],
-    /** Kills one service (SIGKILL, no graceful shutdown) and waits until it is gone. */
-    async killService(name: ServiceName) {
-      const victim = running[name];
-      if (victim === undefined) return;
-      victim.kill();
-      // `stop` waits for the exit; it reports the SIGKILL as an error, which is the point here.
-      await victim.stop().catch(() => {});
-      finishedOutput.push(victim.output());
-      delete running[name];
-    },
-    /** Starts a stopped service again on its old port. */
-    restartService: start,
+    secrets: () => [...platform.secrets(), DB_PASSWORD],
     async stop() {
-      await Promise.all(Object.values(running).map((service) => service?.stop().catch(() => {})));
+      await platform.stop();
       if (givenAws === undefined) await aws.stop();
       await Promise.all(databases.map((created) => created.drop()));
     },

@@ -1,6 +1,6 @@
+import { createLogger, type Logger } from "@togglemaster/shared/logger";
 import type { AnyElysia } from "elysia";
 import pg from "pg";
-import { createLogger, type Logger } from "./logger.ts";
 
 /** Test support: throwaway databases on the real PostgreSQL, real listening servers. */
 export const TEST_POSTGRES_URL =
@@ -53,4 +53,52 @@ export const bearer = (credential: string) => ({ authorization: `Bearer ${creden
 export async function json(response: Response): Promise<{ status: number; body: any }> {
   const text = await response.text();
   return { status: response.status, body: text === "" ? undefined : JSON.parse(text) };
+}
+
+/** Whether the shared PostgreSQL answers. */
+export async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({
+    connectionString: TEST_POSTGRES_URL,
+    connectionTimeoutMillis: 2_000,
+  });
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the shared Redis answers a PING. */
+export async function redisReachable(): Promise<boolean> {
+  const { hostname, port } = new URL(TEST_REDIS_URL);
+  try {
+    const socket = await Bun.connect({
+      hostname,
+      port: Number(port || 6379),
+      socket: { data() {} },
+    });
+    socket.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True when the integration tests of a file can run: PostgreSQL and Redis answer. When they
+ * do not, says which tests are skipped and why, so a run without them is visibly partial.
+ */
+export async function backendsFor(what: string): Promise<boolean> {
+  const [postgres, redis] = await Promise.all([postgresReachable(), redisReachable()]);
+  if (postgres && redis) return true;
+  const missing = [
+    !postgres && `PostgreSQL at ${TEST_POSTGRES_URL}`,
+    !redis && `Redis at ${TEST_REDIS_URL}`,
+  ]
+    .filter(Boolean)
+    .join(" and ");
+  console.warn(`skipping ${what}: no ${missing}`);
+  return false;
 }

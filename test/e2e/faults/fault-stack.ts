@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect } from "bun:test";
 import { CHANGE_CHANNEL, type ChangeNotice } from "@togglemaster/shared/changes";
 import type { ServiceName } from "../../../scripts/build.ts";
-import { startStack } from "../stack.ts";
+import { startStack } from "../../support/stack.ts";
 import { startSeparateEmulators } from "./aws.ts";
 import { type EventTally, metricValue, settleEvents } from "./events.ts";
 import { type Load, type LoadCounts, startLoad } from "./load.ts";

@@ -4,7 +4,7 @@
  * once it is back, the same processes reconnect by themselves and writes succeed again.
  */
 import { beforeAll, expect, test } from "bun:test";
-import { MASTER_KEY } from "../stack.ts";
+import { MASTER_KEY } from "../../support/stack.ts";
 import {
   expectAlwaysAnswered,
   expectEveryEventAccountedFor,

@@ -26,6 +26,11 @@ export const evaluationSettings = {
   EVENT_FLUSH_MS: env
     .int(1_000, { min: 10, max: 60_000 })
     .doc("longest an event waits before it is sent"),
+  EVENT_CLOSE_TIMEOUT_MS: env
+    .int(5_000, { min: 0, max: 60_000 })
+    .doc(
+      "on SIGTERM, how long buffered events may take to send (keep under the pod's grace period)",
+    ),
   EVENT_COUNTS_INTERVAL_MS: env
     .int(10_000, { min: 100, max: 3_600_000 })
     .doc("how often exact hourly counts ship (each costs analytics one write per flag-hour)"),

@@ -104,6 +104,7 @@ export function createEvaluationService(
       capacity: config.EVENT_BUFFER_CAPACITY,
       flushIntervalMs: config.EVENT_FLUSH_MS,
       countsIntervalMs: config.EVENT_COUNTS_INTERVAL_MS,
+      closeTimeoutMs: config.EVENT_CLOSE_TIMEOUT_MS,
       clock: deps.clock,
     });
 

@@ -137,10 +137,9 @@ export class EnvelopeWriter {
   }
 
   addEvent(event: EvaluationEvent): boolean {
-    return this.append(
-      this.events,
-      `[${event.time - this.start},${JSON.stringify(event.userId)},${JSON.stringify(event.flagName)},${event.result},${JSON.stringify(event.variant)}]`,
-    );
+    const head = `[${event.time - this.start},${JSON.stringify(event.userId)}`;
+    const tail = eventTail(event.flagName, event.result, event.variant);
+    return this.appendSized(this.events, head + tail.json, utf8Length(head) + tail.bytes);
   }
 
   addCount(count: Count): boolean {
@@ -160,12 +159,35 @@ export class EnvelopeWriter {
   }
 
   private append(list: string[], json: string): boolean {
-    const added = utf8Length(json) + (list.length === 0 ? 0 : 1);
+    return this.appendSized(list, json, utf8Length(json));
+  }
+
+  private appendSized(list: string[], json: string, bytes: number): boolean {
+    const added = bytes + (list.length === 0 ? 0 : 1);
     if (this.bytes + added > this.maxBytes) return false;
     list.push(json);
     this.bytes += added;
     return true;
   }
+}
+
+/**
+ * `,"flag",result,"variant"]`, the end of an event, with its UTF-8 size. Thousands of events
+ * in a message share a few flags and variants, so each end is written once and reused.
+ */
+const eventTails = new Map<string, { json: string; bytes: number }>();
+const MAX_EVENT_TAILS = 10_000;
+
+function eventTail(flagName: string, result: boolean | null, variant: string) {
+  const key = `${flagName}\u0000${result}\u0000${variant}`;
+  let tail = eventTails.get(key);
+  if (tail === undefined) {
+    const json = `,${JSON.stringify(flagName)},${result},${JSON.stringify(variant)}]`;
+    tail = { json, bytes: utf8Length(json) };
+    if (eventTails.size >= MAX_EVENT_TAILS) eventTails.clear();
+    eventTails.set(key, tail);
+  }
+  return tail;
 }
 
 // ─── reading ────────────────────────────────────────────────────────────────────────────

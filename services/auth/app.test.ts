@@ -357,9 +357,7 @@ describe("the keys' audit trail", () => {
 
     const { status, body } = await get(`/admin/keys/${id}/history`);
     expect(status).toBe(200);
-    const [listed] = (await get("/admin/keys")).body.filter(
-      (key: { id: number }) => key.id === id,
-    );
+    const [listed] = (await get("/admin/keys")).body.filter((key: { id: number }) => key.id === id);
     const active = { ...listed, is_active: true };
     expect(body).toEqual({
       entries: [
@@ -392,7 +390,9 @@ describe("the keys' audit trail", () => {
     const created = await Promise.all(["one", "two"].map((name) => createKey(`secret-${name}`)));
     for (const { id } of created) await revoke(id);
     const secrets = created.flatMap(({ key }) => [key, hashKey(key)]);
-    const { rows } = await pool.query("SELECT row_to_json(audit_log)::text AS entry FROM audit_log");
+    const { rows } = await pool.query(
+      "SELECT row_to_json(audit_log)::text AS entry FROM audit_log",
+    );
     const answered = JSON.stringify(await everyEntry());
     expect(rows.length).toBeGreaterThanOrEqual(4);
     for (const text of [...rows.map((row) => row.entry as string), answered, ...logger.lines])

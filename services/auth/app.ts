@@ -1,6 +1,6 @@
 import { jwt } from "@elysiajs/jwt";
-import { credentialOf, TOKEN_ISSUER } from "@togglemaster/shared/auth-guard";
 import { HISTORY_DESCRIPTION, historyQuery } from "@togglemaster/shared/audit";
+import { credentialOf, TOKEN_ISSUER } from "@togglemaster/shared/auth-guard";
 import { HttpError } from "@togglemaster/shared/errors";
 import { secretsEqual } from "@togglemaster/shared/hash";
 import { type EdgeOptions, noContent, platform } from "@togglemaster/shared/http";

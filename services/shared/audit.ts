@@ -42,7 +42,16 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
   FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
 `;
 
-export type SubjectKind = "flag" | "rule" | "segment" | "flag_set";
+export type SubjectKind = "flag" | "rule" | "segment" | "flag_set" | "api_key";
+
+/**
+ * Who made a change: an API key (a JWT names the key it was issued for), or, for API keys
+ * themselves, the master key, which is no API key and has no id.
+ */
+export interface Actor {
+  id: number | null;
+  name: string;
+}
 
 /**
  * What caused a change: a route of the record (`created`, `updated`, `deleted`), a flagd
@@ -51,7 +60,7 @@ export type SubjectKind = "flag" | "rule" | "segment" | "flag_set";
 export type AuditAction = "created" | "updated" | "deleted" | "imported" | "restored";
 
 export interface AuditEntry {
-  by: KeyIdentity;
+  by: Actor;
   action: AuditAction;
   kind: SubjectKind;
   subject: string;
@@ -82,7 +91,7 @@ export async function appendAudit(db: Queryable, entry: AuditEntry): Promise<voi
 export interface HistoryEntry {
   id: number;
   at: string;
-  key: KeyIdentity;
+  key: Actor;
   action: AuditAction;
   before: unknown;
   after: unknown;
@@ -107,23 +116,25 @@ export const MAX_HISTORY_PAGE = 100;
 interface HistoryRow {
   entry_id: string;
   at: Date;
-  key_id: number;
+  key_id: number | null;
   key_name: string;
   action: AuditAction;
   before: unknown;
   after: unknown;
 }
 
+/** One page of the history of a subject, or of every subject of a kind when `subject` is null. */
 export async function readHistory(
   db: Queryable,
   kind: SubjectKind,
-  subject: string,
+  subject: string | null,
   { limit = DEFAULT_HISTORY_PAGE, before }: HistoryPaging = {},
 ): Promise<HistoryPage> {
   // One row past the page says whether another page follows.
   const { rows } = await db.query<HistoryRow>(
     `SELECT id::text AS entry_id, at, key_id, key_name, action, before, after FROM audit_log
-     WHERE subject_kind = $1 AND subject = $2 AND ($3::bigint IS NULL OR id < $3)
+     WHERE subject_kind = $1 AND ($2::text IS NULL OR subject = $2)
+       AND ($3::bigint IS NULL OR id < $3)
      ORDER BY id DESC LIMIT $4`,
     [kind, subject, before ?? null, limit + 1],
   );

@@ -16,7 +16,7 @@ import {
   type DatabaseService,
   type ServiceName,
 } from "@togglemaster/shared/topology";
-import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from "../test/support/testing.ts";
+import { createTestDatabase, TEST_REDIS_URL } from "../test/support/testing.ts";
 import { emulatorEnvironment, emulatorWiring, startAwsLocal } from "./aws-local.ts";
 import { binaryPath, ensureBinaries, SERVICES } from "./build.ts";
 import { startPlatform } from "./platform.ts";

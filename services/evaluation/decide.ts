@@ -15,7 +15,6 @@
 import { booleanVariant } from "@togglemaster/shared/events";
 import type {
   FlagDefinition,
-  JsonObject,
   Metadata,
   VariantKind,
   VariantValue,

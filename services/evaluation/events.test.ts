@@ -187,6 +187,25 @@ describe("when SQS is away", () => {
     expect(sumCounts(counts)).toEqual({ "checkout|2026-12-02T17:00:00Z|on": 200 });
   });
 
+  test("the buffer grows with what waits, keeping order, and drops the oldest at capacity", async () => {
+    const { clock, queue, publisher, metric } = setup({ capacity: 1_500 });
+    queue.otherwise = "fail";
+    for (let index = 0; index < 2_600; index++) {
+      publisher.record(`user-${index}`, "checkout", true, "on");
+      // The first 600 leave the buffer for a message that fails and waits to be retried:
+      // the buffer's start has moved when it grows.
+      if (index === 599) await clock.advance(1_000);
+    }
+    queue.otherwise = "accept";
+    await clock.advance(20_000);
+    const users = queue.delivered().events.map((event) => Number(event.userId.slice(5)));
+    expect(users).toEqual([
+      ...Array.from({ length: 600 }, (_, index) => index),
+      ...Array.from({ length: 1_500 }, (_, index) => 1_100 + index),
+    ]);
+    expect(metric("evaluation_events_dropped_total")).toBe(500);
+  });
+
   test("a failed call is retried with the same messages, after a growing pause", async () => {
     const { clock, queue, publisher } = setup();
     queue.next = ["fail", "fail", "fail"];

@@ -71,32 +71,54 @@ const MAX_BACKOFF_MS = 5_000;
 
 /** Events waiting to be sent, oldest first, in parallel arrays: recording allocates nothing. */
 class EventRing {
-  private readonly users: string[];
-  private readonly flags: string[];
-  private readonly variants: string[];
+  private users: string[] = [];
+  private flags: string[] = [];
+  private variants: string[] = [];
   /** 1 true, 0 false, -1 no boolean result. */
-  private readonly results: Int8Array;
-  private readonly times: Float64Array;
+  private results = new Int8Array(0);
+  private times = new Float64Array(0);
+  /** Slots allocated: they grow with what waits, up to the capacity, and stay. */
+  private slots = 0;
   private head = 0;
   size = 0;
 
-  constructor(readonly capacity: number) {
-    this.users = new Array<string>(capacity).fill("");
-    this.flags = new Array<string>(capacity).fill("");
-    this.variants = new Array<string>(capacity).fill("");
-    this.results = new Int8Array(capacity);
-    this.times = new Float64Array(capacity);
+  constructor(readonly capacity: number) {}
+
+  /** Twice the slots (at most the capacity), the waiting events moved to the start. */
+  private grow() {
+    const slots = Math.min(this.capacity, Math.max(1_024, this.slots * 2));
+    const users = new Array<string>(slots).fill("");
+    const flags = new Array<string>(slots).fill("");
+    const variants = new Array<string>(slots).fill("");
+    const results = new Int8Array(slots);
+    const times = new Float64Array(slots);
+    for (let index = 0; index < this.size; index++) {
+      const at = (this.head + index) % this.slots;
+      users[index] = this.users[at] as string;
+      flags[index] = this.flags[at] as string;
+      variants[index] = this.variants[at] as string;
+      results[index] = this.results[at] as number;
+      times[index] = this.times[at] as number;
+    }
+    this.users = users;
+    this.flags = flags;
+    this.variants = variants;
+    this.results = results;
+    this.times = times;
+    this.slots = slots;
+    this.head = 0;
   }
 
   /** Appends an event; false when the oldest had to make room for it. */
   push(userId: string, flagName: string, result: boolean | null, variant: string, time: number) {
     let kept = true;
+    if (this.size === this.slots && this.slots < this.capacity) this.grow();
     if (this.size === this.capacity) {
-      this.head = (this.head + 1) % this.capacity;
+      this.head = (this.head + 1) % this.slots;
       this.size--;
       kept = false;
     }
-    const at = (this.head + this.size) % this.capacity;
+    const at = (this.head + this.size) % this.slots;
     this.users[at] = userId;
     this.flags[at] = flagName;
     this.variants[at] = variant;
@@ -127,7 +149,7 @@ class EventRing {
       this.users[at] = "";
       this.flags[at] = "";
       this.variants[at] = "";
-      this.head = (this.head + 1) % this.capacity;
+      this.head = (this.head + 1) % this.slots;
       this.size--;
       moved++;
     }

@@ -55,7 +55,11 @@ async function cpuSeconds(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function wrk(url: string, headers: Record<string, string> = {}): Promise<WrkResult> {
+async function wrk(
+  url: string,
+  headers: Record<string, string> = {},
+  seconds = SECONDS,
+): Promise<WrkResult> {
   const run = Bun.spawn(
     [
       "taskset",
@@ -64,7 +68,7 @@ async function wrk(url: string, headers: Record<string, string> = {}): Promise<W
       "wrk",
       "-t1",
       `-c${CONNECTIONS}`,
-      `-d${SECONDS}s`,
+      `-d${seconds}s`,
       "--latency",
       ...Object.entries(headers).flatMap(([name, value]) => ["-H", `${name}: ${value}`]),
       url,
@@ -77,9 +81,9 @@ async function wrk(url: string, headers: Record<string, string> = {}): Promise<W
   return parseWrk(output);
 }
 
-/** Pins a running process and all its threads to the server core. */
-async function pin(pid: number) {
-  const run = Bun.spawn(["taskset", "-a", "-p", "-c", SERVER_CORE, String(pid)], {
+/** Pins a running process and all its threads to a core (the server's by default). */
+async function pin(pid: number, core = SERVER_CORE) {
+  const run = Bun.spawn(["taskset", "-a", "-p", "-c", core, String(pid)], {
     stdout: "ignore",
   });
   if ((await run.exited) !== 0) throw new Error(`could not pin pid ${pid}`);
@@ -102,6 +106,8 @@ async function measure(
   const warm = await fetch(url, { headers });
   if (warm.status !== 200) throw new Error(`${name}: ${url} answered ${warm.status}`);
   await warm.arrayBuffer();
+  // Unmeasured: the JIT compiles the hot path, caches and connections fill.
+  await wrk(url, headers, 3);
   const before = await cpuSeconds(server.pid);
   const result = await wrk(url, headers);
   const spent = (await cpuSeconds(server.pid)) - before;
@@ -205,6 +211,8 @@ function table(rows: Measured[], bare: Measured) {
 
 async function main() {
   if (Bun.which("wrk") === null) throw new Error("wrk is not installed (apt-get install wrk)");
+  // This process hosts the SQS and DynamoDB emulators: keep them off the server's core.
+  await pin(process.pid, LOAD_CORE);
   const rows: Measured[] = [];
 
   // The yardstick first, alone on the machine's cores.

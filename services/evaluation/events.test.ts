@@ -147,7 +147,7 @@ describe("batching", () => {
     expect(metric("evaluation_events_send_calls_total")).toBe(queue.calls.length);
     for (const call of queue.calls) {
       const bytes = call.bodies.reduce((sum, body) => sum + Buffer.byteLength(body), 0);
-      expect(bytes).toBeLessThanOrEqual(256 * 1024);
+      expect(bytes).toBeLessThanOrEqual(128 * 1024);
       for (const body of call.bodies)
         expect(Buffer.byteLength(body)).toBeLessThanOrEqual(64 * 1024);
     }

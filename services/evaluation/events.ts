@@ -62,9 +62,13 @@ export interface EventPublisherOptions {
   clock?: Clock;
 }
 
-/** SQS takes at most 10 messages and 256 KiB in one `SendMessageBatch`. */
+/**
+ * SQS takes at most 10 messages and 256 KiB in one `SendMessageBatch`. Calls carry 128 KiB:
+ * the SDK serialises and signs a call in one go on the event loop (about 1 µs an event), so
+ * half-size calls halve the stall a request can wait behind, for ~3,000 events a call.
+ */
 const BATCH_MESSAGES = 10;
-const BATCH_BYTES = 256 * 1024;
+const BATCH_BYTES = 128 * 1024;
 /** Events that fill a batch on their own: sending starts at once when this many wait. */
 const FULL_BATCH_EVENTS = Math.floor(BATCH_BYTES / 48);
 const MAX_BACKOFF_MS = 5_000;

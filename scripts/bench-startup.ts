@@ -11,15 +11,11 @@
  */
 import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
-import {
-  DATABASE_SERVICES,
-  type DatabaseService,
-  type ServiceName,
-} from "@togglemaster/shared/topology";
-import { createTestDatabase, TEST_REDIS_URL } from "../test/support/testing.ts";
+import type { ServiceName } from "@togglemaster/shared/topology";
+import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from "../test/support/testing.ts";
 import { emulatorEnvironment, emulatorWiring, startAwsLocal } from "./aws-local.ts";
 import { binaryPath, ensureBinaries, SERVICES } from "./build.ts";
-import { startPlatform } from "./platform.ts";
+import { provideDatabases, startPlatform } from "./platform.ts";
 import { startCommand } from "./runtimes.ts";
 
 const RUNS = 5;
@@ -113,18 +109,19 @@ function formatTable(measurements: Measurement[]): string {
 async function main() {
   await ensureBinaries(SERVICES.map((service) => ({ service, arch: "x64" as const })));
   const aws = await startAwsLocal();
-  const databases = await Promise.all(
-    DATABASE_SERVICES.map((service) => createTestDatabase(`bench_${service}`)),
-  );
+  const databases: TestDatabase[] = [];
+  const urls = await provideDatabases(async (service) => {
+    const created = await createTestDatabase(`bench_${service}`);
+    databases.push(created);
+    return created.url;
+  });
   const measurements: Measurement[] = [];
   try {
     // Each service is measured, then left running: the next ones need it to be ready.
     const platform = await startPlatform({
       runtime: "binary",
       backends: {
-        databases: Object.fromEntries(
-          DATABASE_SERVICES.map((service, index) => [service, databases[index]?.url ?? ""]),
-        ) as Record<DatabaseService, string>,
+        databases: urls,
         redisUrl: TEST_REDIS_URL,
         aws: { ...emulatorWiring(aws), env: emulatorEnvironment(aws) },
       },

@@ -8,7 +8,6 @@
  */
 import { join } from "node:path";
 import {
-  DATABASE_SERVICES,
   type DatabaseService,
   GATEWAY_PORT,
   REGION,
@@ -21,7 +20,7 @@ import { emulatorEnvironment, emulatorWiring, startAwsLocal } from "./aws-local.
 import { REPO_ROOT } from "./build.ts";
 import { startEmbeddedPostgres } from "./embedded-postgres.ts";
 import { startGateway } from "./gateway.ts";
-import { type Backends, startPlatform } from "./platform.ts";
+import { type Backends, provideDatabases, startPlatform } from "./platform.ts";
 import { runtimeFromEnv } from "./runtimes.ts";
 
 const env = process.env;
@@ -85,16 +84,11 @@ async function main() {
   const jwtSecret = env.JWT_SECRET || `${randomSecret()}${randomSecret()}`;
 
   console.log("Starting ToggleMaster: databases and queues first…");
-  const [awsBackend, ...databases] = await Promise.all([
-    aws(),
-    ...DATABASE_SERVICES.map(databaseUrl),
-  ]);
+  const [awsBackend, databases] = await Promise.all([aws(), provideDatabases(databaseUrl)]);
   const platform = await startPlatform({
     runtime,
     backends: {
-      databases: Object.fromEntries(
-        DATABASE_SERVICES.map((service, index) => [service, databases[index] as string]),
-      ) as Record<DatabaseService, string>,
+      databases,
       redisUrl: env.REDIS_URL || undefined,
       aws: awsBackend,
     },

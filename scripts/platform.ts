@@ -7,6 +7,7 @@
  *   await platform.stop();
  */
 import {
+  DATABASE_SERVICES,
   type DatabaseService,
   environmentOf,
   SERVICE_NAMES,
@@ -44,6 +45,16 @@ export interface PlatformOptions {
     env: Record<string, string>,
     options: StartOptions,
   ) => Promise<RunningService>;
+}
+
+/** Each service database's URL, the databases provided side by side. */
+export async function provideDatabases(
+  provide: (service: DatabaseService) => Promise<string>,
+): Promise<Record<DatabaseService, string>> {
+  const urls = await Promise.all(DATABASE_SERVICES.map(provide));
+  return Object.fromEntries(
+    DATABASE_SERVICES.map((service, index) => [service, urls[index]]),
+  ) as Record<DatabaseService, string>;
 }
 
 /** Start order: each service after the services it calls. */

@@ -12,7 +12,7 @@ import {
   followChanges,
   type PublishChange,
 } from "./changes.ts";
-import { commonSettings, env } from "./config.ts";
+import { type Config, commonSettings, env } from "./config.ts";
 import { databaseErrors, type Migration, openDatabase, type Pool, pingDatabase } from "./db.ts";
 import { Freshness } from "./freshness.ts";
 import { type EdgeOptions, platform } from "./http.ts";
@@ -32,15 +32,7 @@ export const dataServiceSettings = (service: ServiceName) => ({
     .doc("Redis for change notices (and evaluation's shared cache); without it caches live 1 s"),
 });
 
-export interface DataServiceConfig {
-  PORT: number;
-  LOG_LEVEL: "debug" | "info" | "warn" | "error";
-  CORS_ORIGINS: string[];
-  DATABASE_URL: string;
-  AUTH_SERVICE_URL: string;
-  JWT_SECRET: string;
-  REDIS_URL: string | undefined;
-}
+export type DataServiceConfig = Config<ReturnType<typeof dataServiceSettings>>;
 
 /** What a data service's app is built from. */
 export interface DataServiceParts {

@@ -43,7 +43,7 @@ export interface EdgeOptions {
  * policy that lets nothing load or frame the response should a browser render it. The
  * console's HTML is served by Bun.serve routes with a policy of its own.
  */
-export const SECURITY_HEADERS = {
+const SECURITY_HEADERS = {
   "x-content-type-options": "nosniff",
   "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
 } as const;
@@ -62,12 +62,6 @@ const requestIdFrom = (request: Request) => {
   const incoming = request.headers.get("x-request-id");
   return incoming !== null && REQUEST_ID.test(incoming) ? incoming : nextRequestId();
 };
-
-/** What the edge keeps of a request while it runs, on Elysia's per-request context. */
-export interface RequestState {
-  requestId: string;
-  startedAt: number;
-}
 
 /**
  * The edge's per-request fields on Elysia's context. A route plugin `use`s it to see them
@@ -91,13 +85,13 @@ export function noContent(set: { status?: Status }): Response {
 
 const tooLarge = (limit: number) =>
   new HttpError(413, `Corpo da requisição excede ${limit} bytes`, "PAYLOAD_TOO_LARGE");
-export const invalidBody = () => new HttpError(400, "Corpo da requisição inválido", "INVALID_JSON");
+const invalidBody = () => new HttpError(400, "Corpo da requisição inválido", "INVALID_JSON");
 
 /**
  * The body as text, at most `limit` bytes. A declared length is checked before reading;
  * a body without one (chunked) is read chunk by chunk and refused once past the limit.
  */
-export async function readBody(request: Request, limit: number): Promise<string> {
+async function readBody(request: Request, limit: number): Promise<string> {
   const declared = request.headers.get("content-length");
   if (declared !== null) {
     if (Number(declared) > limit) throw tooLarge(limit);
@@ -125,7 +119,7 @@ export async function readBody(request: Request, limit: number): Promise<string>
 }
 
 /** A JSON object body (the only kind the API takes), null when empty. */
-export function parseJsonObject(text: string): Record<string, unknown> | null {
+function parseJsonObject(text: string): Record<string, unknown> | null {
   if (text.trim() === "") return null;
   let body: unknown;
   try {

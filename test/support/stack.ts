@@ -3,14 +3,14 @@
  * PostgreSQL databases, real Redis, SQS and DynamoDB emulators, HTTP between them.
  * `TM_RUNTIME` picks how they run: from source (default), as x64 binaries, or on Deno.
  */
-import { DATABASE_SERVICES, type ServiceName } from "@togglemaster/shared/topology";
+import type { ServiceName } from "@togglemaster/shared/topology";
 import {
   type AwsLocal,
   emulatorEnvironment,
   emulatorWiring,
   startAwsLocal,
 } from "../../scripts/aws-local.ts";
-import { startPlatform } from "../../scripts/platform.ts";
+import { provideDatabases, startPlatform } from "../../scripts/platform.ts";
 import { type Runtime, runtimeFromEnv } from "../../scripts/runtimes.ts";
 import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from "./testing.ts";
 
@@ -55,17 +55,12 @@ export async function startStack({
     url.password = DB_PASSWORD;
     return url.toString();
   };
-  const [aws, ...urls] = await Promise.all([
-    givenAws ?? startAwsLocal(),
-    ...DATABASE_SERVICES.map(database),
-  ]);
+  const [aws, urls] = await Promise.all([givenAws ?? startAwsLocal(), provideDatabases(database)]);
   const platform = await startPlatform({
     runtime,
     services,
     backends: {
-      databases: Object.fromEntries(
-        DATABASE_SERVICES.map((name, index) => [name, urls[index] as string]),
-      ) as Record<(typeof DATABASE_SERVICES)[number], string>,
+      databases: urls,
       redisUrl: redis ? redisUrl : undefined,
       aws: { ...emulatorWiring(aws), env: emulatorEnvironment(aws) },
     },

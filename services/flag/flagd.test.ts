@@ -4,40 +4,17 @@
  * and an import that cannot be completed leaving everything as it was.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { createKeyValidator } from "@togglemaster/shared/auth-guard";
 import { changePublisher } from "@togglemaster/shared/changes";
 import { createPool, type Pool } from "@togglemaster/shared/db";
 import { checkDocument } from "@togglemaster/shared/flagd/document";
-import { mergedDocument } from "@togglemaster/shared/flagd/testbed";
 import { testParts } from "../../test/support/data-service.ts";
 import { type DataServices, startDataServices } from "../../test/support/evaluation.ts";
+import { testbedDocument } from "../../test/support/flagd-testbed.ts";
 import { bearer, json, listen, memoryLogger } from "../../test/support/testing.ts";
 import { createFlagApp } from "./app.ts";
 import { createFlagStore } from "./store.ts";
 import { createTargetingClient } from "./targeting-client.ts";
-
-/** The flagd testbed lives beside the repository: <repo root>/../shared/compat/flagd-testbed. */
-const TESTBED_FLAGS = join(
-  import.meta.dir,
-  "..",
-  "..",
-  "..",
-  "shared",
-  "compat",
-  "flagd-testbed",
-  "flags",
-);
-const testbedDocument = () =>
-  mergedDocument(
-    Object.fromEntries(
-      readdirSync(TESTBED_FLAGS)
-        .filter((name) => name.endsWith(".json"))
-        .sort()
-        .map((name) => [name, JSON.parse(readFileSync(join(TESTBED_FLAGS, name), "utf8"))]),
-    ),
-  );
 
 let stack: DataServices;
 let flagDb: Pool;
@@ -85,7 +62,7 @@ const results = (answer: { flags: { result: string }[]; segments: { result: stri
 
 describe("the flagd testbed", () => {
   test("imports, exports as flagd reads it, and imports again unchanged", async () => {
-    const document = testbedDocument();
+    const document = testbedDocument("merged");
     const first = await importDocument(document);
     expect(first.status).toBe(200);
     expect(first.body.flags.map((flag: { key: string }) => flag.key)).toEqual(
@@ -110,7 +87,7 @@ describe("the flagd testbed", () => {
 
   test("importing the original again changes nothing either", async () => {
     const before = await everything();
-    const { status, body } = await importDocument(testbedDocument());
+    const { status, body } = await importDocument(testbedDocument("merged"));
     expect(status).toBe(200);
     expect(results(body)).toEqual(new Set(["unchanged"]));
     expect(await everything()).toEqual(before);

@@ -12,8 +12,6 @@
  * with the answer's reason, variant and metadata.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { OFREPProvider } from "@openfeature/ofrep-provider";
 import {
   type Client,
@@ -22,41 +20,23 @@ import {
   type JsonValue,
   OpenFeature,
 } from "@openfeature/server-sdk";
-import { readFeature } from "@togglemaster/shared/flagd/gherkin";
 import {
   checkDetails,
   type EvaluationCase,
   type EvaluationDetails,
   type FlagSource,
   isSelectorFile,
-  mergedDocument,
   planScenario,
 } from "@togglemaster/shared/flagd/testbed";
+import {
+  TESTBED_SUITES,
+  testbedDocument,
+  testbedFeatures,
+  testbedFlagFiles,
+} from "../support/flagd-testbed.ts";
 import { type Stack, startStack } from "../support/stack.ts";
 
-/** The testbed lives beside the repository: <repo root>/../shared/compat/flagd-testbed. */
-const TESTBED = join(import.meta.dir, "..", "..", "..", "shared", "compat", "flagd-testbed");
-const readJson = (...path: string[]): unknown =>
-  JSON.parse(readFileSync(join(TESTBED, ...path), "utf8"));
-const flagFiles = Object.fromEntries(
-  readdirSync(join(TESTBED, "flags"))
-    .filter((name) => name.endsWith(".json"))
-    .sort()
-    .map((name) => [name, readJson("flags", name)]),
-);
-
-const documentOf = (source: FlagSource) =>
-  source === "testkit"
-    ? readJson("evaluator", "flags", "testkit-flags.json")
-    : source === "merged"
-      ? mergedDocument(flagFiles)
-      : flagFiles[source];
-
 /** Every scenario of both suites, planned, grouped by the flag set it runs against. */
-const suites: [folder: string, source: FlagSource][] = [
-  [join("evaluator", "gherkin"), "testkit"],
-  ["gherkin", "merged"],
-];
 const planned = new Map<FlagSource, { name: string; case: EvaluationCase }[]>();
 const skipped = new Map<string, number>();
 
@@ -66,10 +46,9 @@ const skipped = new Map<string, number>();
  * testbed's other files define is found.
  */
 const ONLY_WITH_SELECTORS = /Flags not found/;
-for (const [folder, source] of suites)
-  for (const file of readdirSync(join(TESTBED, folder)).sort()) {
-    if (!file.endsWith(".feature")) continue;
-    for (const scenario of readFeature(readFileSync(join(TESTBED, folder, file), "utf8"))) {
+for (const [folder, source] of TESTBED_SUITES)
+  for (const { file, scenarios } of testbedFeatures(folder))
+    for (const scenario of scenarios) {
       const plan = planScenario(scenario, source);
       if (
         "case" in plan &&
@@ -91,7 +70,6 @@ for (const [folder, source] of suites)
       });
       planned.set(plan.case.source, cases);
     }
-  }
 
 let stack: Stack;
 let key: string;
@@ -126,7 +104,7 @@ async function importDocument(source: FlagSource) {
   const response = await fetch(`${stack.url("flag")}/flagd/import`, {
     method: "POST",
     headers: { authorization: `Bearer ${key}` },
-    body: JSON.stringify(documentOf(source)),
+    body: JSON.stringify(testbedDocument(source)),
   });
   expect({ source, status: response.status }).toEqual({ source, status: 200 });
   // Evaluation learns of the change through the notices; give them a moment to land.
@@ -170,7 +148,7 @@ async function evaluate(evaluation: EvaluationCase): Promise<EvaluationDetails> 
 const sources = [
   "testkit",
   "merged",
-  ...Object.keys(flagFiles).filter(isSelectorFile),
+  ...Object.keys(testbedFlagFiles).filter(isSelectorFile),
 ] as FlagSource[];
 
 for (const source of sources) {

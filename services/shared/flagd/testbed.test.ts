@@ -5,40 +5,24 @@
  * rather than evaluation are skipped with their reason, and the counts are printed.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import {
+  TESTBED_SUITES,
+  testbedDocument,
+  testbedFeatures,
+  testbedFlagFiles,
+} from "../../../test/support/flagd-testbed.ts";
 import { checkDocument, type VariantKind } from "./document.ts";
-import { readFeature } from "./gherkin.ts";
 import { type CompiledFlagSet, compileFlagSet, requireKind } from "./resolve.ts";
 import {
   checkDetails,
   type EvaluationCase,
   type FlagSource,
-  mergedDocument,
   planScenario,
   type ValueType,
 } from "./testbed.ts";
 
-/** The testbed lives beside the repository: <repo root>/../shared/compat/flagd-testbed. */
-const TESTBED = join(import.meta.dir, "..", "..", "..", "..", "shared", "compat", "flagd-testbed");
-
-const readJson = (...path: string[]): unknown =>
-  JSON.parse(readFileSync(join(TESTBED, ...path), "utf8"));
-const flagFiles = Object.fromEntries(
-  readdirSync(join(TESTBED, "flags"))
-    .filter((name) => name.endsWith(".json"))
-    .sort()
-    .map((name) => [name, readJson("flags", name)]),
-);
-
 function compileSource(source: FlagSource): CompiledFlagSet {
-  const document =
-    source === "testkit"
-      ? readJson("evaluator", "flags", "testkit-flags.json")
-      : source === "merged"
-        ? mergedDocument(flagFiles)
-        : flagFiles[source];
-  const check = checkDocument(document);
+  const check = checkDocument(testbedDocument(source));
   if (!check.ok) throw new Error(`${source}: ${JSON.stringify(check.problem)}`);
   return compileFlagSet(check.document);
 }
@@ -72,16 +56,10 @@ function run(evaluation: EvaluationCase) {
 
 const counts = { passed: 0, skipped: new Map<string, number>() };
 
-const suites: [folder: string, source: FlagSource][] = [
-  [join("evaluator", "gherkin"), "testkit"],
-  ["gherkin", "merged"],
-];
-
-for (const [folder, source] of suites) {
-  for (const file of readdirSync(join(TESTBED, folder)).sort()) {
-    if (!file.endsWith(".feature")) continue;
+for (const [folder, source] of TESTBED_SUITES) {
+  for (const { file, scenarios } of testbedFeatures(folder)) {
     describe(`${folder}/${file}`, () => {
-      for (const scenario of readFeature(readFileSync(join(TESTBED, folder, file), "utf8"))) {
+      for (const scenario of scenarios) {
         const name = `${scenario.name} ${JSON.stringify(scenario.example ?? {})}`;
         const plan = planScenario(scenario, source);
         if ("skip" in plan) {
@@ -99,11 +77,11 @@ for (const [folder, source] of suites) {
 }
 
 test("every testbed flag file is a valid document on its own or merged", () => {
-  for (const [name, document] of Object.entries(flagFiles)) {
+  for (const [name, document] of Object.entries(testbedFlagFiles)) {
     // zero-flags.json refers to an evaluator only evaluator-refs.json defines: still valid.
     expect([name, checkDocument(document).ok]).toEqual([name, true]);
   }
-  expect(checkDocument(mergedDocument(flagFiles)).ok).toBe(true);
+  expect(checkDocument(testbedDocument("merged")).ok).toBe(true);
 });
 
 test("no scenario is skipped for a step this runner does not understand", () => {

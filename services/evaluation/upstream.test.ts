@@ -98,6 +98,25 @@ describe.skipIf(!backends)("upstream lookups (PostgreSQL and Redis)", () => {
       expect(await upstream.flagNames()).toContain("upstream-flag");
     });
 
+    test("loads that overlap share one read of the flag set's metadata", async () => {
+      const { urls, send } = recordingFetch();
+      const upstream = createUpstream({
+        flagUrl: stack.flag.url,
+        targetingUrl: stack.targeting.url,
+        tokens: createTokenSource({ authUrl: stack.auth.url, apiKey: stack.key }),
+        metrics: new Registry(),
+        fetch: send,
+      });
+      const flags = Array.from({ length: 20 }, (_, index) => `burst-${index}`);
+      const snapshots = await Promise.all(flags.map((flag) => upstream.snapshot(flag)));
+      expect(snapshots.every((snapshot) => snapshot.flag === null)).toBe(true);
+      const reads = (suffix: string) => urls.filter((url) => url.endsWith(suffix)).length;
+      expect(reads("/flagd/metadata")).toBe(1);
+      expect(urls.filter((url) => url.includes("/flags/burst-"))).toHaveLength(20);
+      await upstream.snapshot("burst-0");
+      expect(reads("/flagd/metadata")).toBe(2);
+    });
+
     test("a rejected token is renewed and the call retried once", async () => {
       // This auth signs with another secret than flag and targeting verify: every token is refused.
       const foreignAuth = await startAuthService({

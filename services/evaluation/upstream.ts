@@ -150,6 +150,18 @@ export function createUpstream({
     }
   };
 
+  /**
+   * The flag set's metadata. Every flag's load needs it, and a cold burst loads many flags
+   * at once: loads that overlap share one read (a later load reads again, so it stays fresh).
+   */
+  let flagSetRead: Promise<unknown> | undefined;
+  const readFlagSetMetadata = (requestId?: string) => {
+    flagSetRead ??= read("flag", `${flagUrl}/flagd/metadata`, requestId).finally(() => {
+      flagSetRead = undefined;
+    });
+    return flagSetRead;
+  };
+
   /** Every segment's definition by name (flagd's `$evaluators`). */
   const readSegments = async (requestId?: string) => {
     const body = await read("targeting", `${targetingUrl}/segments`, requestId);
@@ -167,7 +179,7 @@ export function createUpstream({
       const [flagBody, ruleBody, setBody] = await Promise.allSettled([
         read("flag", `${flagUrl}/flags/${flagName}`, requestId),
         read("targeting", `${targetingUrl}/rules/${flagName}`, requestId),
-        read("flag", `${flagUrl}/flagd/metadata`, requestId),
+        readFlagSetMetadata(requestId),
       ]);
       if (flagBody.status === "rejected") throw flagBody.reason;
       // A missing flag is false whatever its rule, so the rule lookup does not matter then.

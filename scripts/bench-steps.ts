@@ -3,6 +3,8 @@
  * Each line is the cost of one step on a flag that is already cached, so a regression shows
  * up in the step that caused it. (HTTP throughput is measured by scripts/bench-evaluate.ts.)
  */
+
+import { EnvelopeWriter } from "@togglemaster/shared/events";
 import { createLogger } from "@togglemaster/shared/logger";
 import { Registry } from "@togglemaster/shared/metrics";
 import { createEvaluationApp } from "../services/evaluation/app.ts";
@@ -82,6 +84,30 @@ measure("events.record", 1_000_000, (index) =>
   publisher.record(user(index), "bench-flag", true, "on"),
 );
 await publisher.close();
+
+// Packing and sealing, as the publisher's timers do them: per event, and per message.
+let writer = new EnvelopeWriter("bench", 1, Date.now());
+const sealed: EnvelopeWriter[] = [];
+measure("packing an event into a message", 1_000_000, (index) => {
+  const event = {
+    time: writer.start + (index >> 6),
+    userId: user(index),
+    flagName: "bench-flag",
+    result: index % 2 === 0,
+    variant: index % 2 === 0 ? "on" : "off",
+  };
+  if (writer.addEvent(event)) return;
+  sealed.push(writer);
+  writer = new EnvelopeWriter("bench", sealed.length + 1, event.time);
+  writer.addEvent(event);
+});
+const full = sealed.slice(0, 20);
+const perMessage = Math.round(
+  full.reduce((sum, message) => sum + message.eventCount, 0) / full.length,
+);
+measure(`sealing a message (${perMessage} events, gzip + base64)`, full.length * 5, (index) =>
+  full[index % full.length]?.encode(),
+);
 
 const app = createEvaluationApp({
   cache,

@@ -1,5 +1,5 @@
 /**
- * The bill: 10,000 evaluations as evaluation ships them (v2 messages of ~64 KiB, three
+ * The bill: 10,000 evaluations as evaluation ships them (compressed v2 messages, three
  * flags over two hours) go through the SQS emulator into the real consumer and DynamoDB
  * emulator, once per way of keeping event items. Calls and write units are read off the
  * service's real SDK clients; the FinOps table is printed from them.
@@ -7,7 +7,7 @@
 import { afterAll, expect, test } from "bun:test";
 import type { ConsumedCapacity } from "@aws-sdk/client-dynamodb";
 import type { Message } from "@aws-sdk/client-sqs";
-import { isoHour, MAX_MESSAGE_BYTES } from "@togglemaster/shared/events";
+import { isoHour } from "@togglemaster/shared/events";
 import {
   type AnalyticsFixture,
   countersByHour,
@@ -22,6 +22,8 @@ import {
 import { finOpsTable, type MeasuredRun } from "./finops.ts";
 
 const EVALUATIONS = 10_000;
+/** SQS bills each 64 KiB of a request's payload as one request. */
+const SQS_BILLED_BYTES = 64 * 1024;
 
 const aws = useEmulators();
 const runs: MeasuredRun[] = [];
@@ -67,7 +69,7 @@ function observe(fixture: AnalyticsFixture): Bill {
       if (context.commandName === "ReceiveMessageCommand") {
         const { Messages = [] } = result.output as { Messages?: Message[] };
         const bytes = Messages.reduce((sum, { Body = "" }) => sum + Buffer.byteLength(Body), 0);
-        bill.sqsRequests += Math.ceil(bytes / MAX_MESSAGE_BYTES);
+        bill.sqsRequests += Math.ceil(bytes / SQS_BILLED_BYTES);
       }
       return result;
     },

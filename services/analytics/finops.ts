@@ -63,7 +63,7 @@ const monthly = (unitsPerSecond: number, pricePerMillion: number) =>
 export function finOpsTable(runs: readonly MeasuredRun[]): string {
   const perEvaluation = (run: MeasuredRun, units: number) => units / run.evaluations;
   const lines = [
-    "Per million evaluations, measured (v2 messages of ~64 KiB; counters as measured, one batch):",
+    "Per million evaluations, measured (compressed v2 messages; counters as measured, one batch):",
     "",
     "| event items | SQS requests | write units: items | write units: counters | cost |",
     "|---|---:|---:|---:|---:|",

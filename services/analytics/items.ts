@@ -3,7 +3,7 @@
  * way; items are for looking at single evaluations, and at one write unit each they are
  * most of the bill, so an installation keeps all of them, a sample, or none, per flag.
  */
-import { sha1 } from "@togglemaster/shared/hash";
+import { sha1Prefix } from "@togglemaster/shared/hash";
 
 export const EVENT_ITEM_MODES = ["all", "sample", "none"] as const;
 export type EventItemMode = (typeof EVENT_ITEM_MODES)[number];
@@ -22,7 +22,7 @@ export const KEEP_ALL: ItemPolicy = { mode: "all", sampleRate: 1, byFlag: new Ma
  * A number in [0, 1) fixed by the event id, so a redelivered message keeps the same
  * events: the first 32 bits of its SHA-1.
  */
-export const sampleFraction = (eventId: string) => sha1(eventId).readUInt32BE(0) / 2 ** 32;
+export const sampleFraction = (eventId: string) => sha1Prefix(eventId) / 2 ** 32;
 
 export function keepsItem(
   policy: ItemPolicy,

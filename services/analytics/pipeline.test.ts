@@ -164,7 +164,8 @@ describe("v2 messages", () => {
       const producer = uniqueName("redelivery");
       const flags = FLAGS.map((flag) => `${producer}-${flag}`);
       const events = evaluations(6_000, flags);
-      const bodies = envelopeBodies(producer, events);
+      // Messages of 48 KiB of JSON, so that copies of several land in different batches.
+      const bodies = envelopeBodies(producer, events, 1, 48 * 1024);
       expect(bodies.length).toBeGreaterThanOrEqual(4);
 
       const copies = [

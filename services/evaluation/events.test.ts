@@ -20,6 +20,8 @@ class FakeQueue {
   readonly accepted: string[] = [];
   next: Outcome[] = [];
   otherwise: Outcome = "accept";
+  /** How long a call takes to answer. */
+  latencyMs = 0;
 
   constructor(private readonly clock: FakeClock) {}
 
@@ -31,6 +33,8 @@ class FakeQueue {
       ids: entries.map((entry) => entry.Id ?? ""),
     });
     const outcome = this.next.shift() ?? this.otherwise;
+    if (this.latencyMs > 0)
+      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, this.latencyMs));
     if (outcome === "fail") throw new Error("connect ECONNREFUSED");
     const ids = entries.map((entry) => entry.Id ?? "");
     const failed = outcome === "accept" ? [] : outcome.failIds === "all" ? ids : outcome.failIds;
@@ -180,9 +184,13 @@ describe("when SQS is away", () => {
     await clock.advance(20_000);
     const { events, counts } = queue.delivered();
     const users = events.map((event) => Number(event.userId.slice("user-".length)));
-    // What was in flight when SQS went away is sent too; after it, only the newest 50.
-    const kept = users.filter((user) => user >= 20);
-    expect(kept).toEqual(Array.from({ length: 50 }, (_, index) => 150 + index));
+    // The message sealed when SQS went away is retried until it is sent; of what was
+    // recorded after it, only the newest 50 remain.
+    const firstMessage = decodeMessage("m", queue.calls[0]?.bodies[0] ?? "");
+    if ("problem" in firstMessage) throw new Error(firstMessage.problem);
+    const sealed = firstMessage.events.length;
+    expect(sealed).toBeGreaterThan(0);
+    expect(users.slice(sealed)).toEqual(Array.from({ length: 50 }, (_, index) => 150 + index));
     expect(metric("evaluation_events_dropped_total")).toBe(200 - users.length);
     expect(sumCounts(counts)).toEqual({ "checkout|2026-12-02T17:00:00Z|on": 200 });
   });
@@ -204,6 +212,32 @@ describe("when SQS is away", () => {
       ...Array.from({ length: 1_500 }, (_, index) => 1_100 + index),
     ]);
     expect(metric("evaluation_events_dropped_total")).toBe(500);
+  });
+
+  test("however long SQS stays away, what waits is the buffer and what was sealed before", async () => {
+    const { clock, queue, publisher, metric } = setup({ capacity: 100 });
+    queue.otherwise = "fail";
+    queue.latencyMs = 300;
+    for (let index = 0; index < 50; index++)
+      publisher.record(`first-${index}`, "search", true, "on");
+    await clock.advance(1_000);
+    expect(queue.calls).toHaveLength(1);
+    // A minute of retries (each one a moment with no message waiting) while events keep coming.
+    for (let second = 0; second < 60; second++) {
+      for (let index = 0; index < 100; index++)
+        publisher.record(`late-${second}-${index}`, "search", true, "on");
+      await clock.advance(1_000);
+      expect(metric("evaluation_events_buffered")).toBe(150);
+    }
+    expect(queue.calls.length).toBeGreaterThan(10);
+    queue.otherwise = "accept";
+    await clock.advance(20_000);
+    const users = queue.delivered().events.map((event) => event.userId);
+    expect(users).toEqual([
+      ...Array.from({ length: 50 }, (_, index) => `first-${index}`),
+      ...Array.from({ length: 100 }, (_, index) => `late-59-${index}`),
+    ]);
+    expect(metric("evaluation_events_dropped_total")).toBe(6_000 - 100);
   });
 
   test("a failed call is retried with the same messages, after a growing pause", async () => {

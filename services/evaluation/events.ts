@@ -1,9 +1,11 @@
 /**
  * Evaluation events for analytics, sent to SQS without ever slowing or failing an
- * evaluation. Recording one is a few array writes and one counter increment; a sender
- * driven by a timer, off the request path, packs what was recorded into v2 envelopes
- * (services/shared/events.ts: up to 64 KiB, thousands of events each) and ships them with
- * `SendMessageBatch`.
+ * evaluation. Recording one is a few array writes and one counter increment. Off the request
+ * path, timers pack what was recorded into the open v2 envelope a slice at a time
+ * (services/shared/events.ts: thousands of events a message), seal it when it is full or its
+ * oldest event has waited `flushIntervalMs`, and ship sealed messages with `SendMessageBatch`
+ * in a later turn of the event loop: no step holds the loop for more than about a
+ * millisecond, so requests never queue behind a whole batch.
  *
  * - Counts are exact: every evaluation is tallied per (flag, hour, variant), even when its
  *   event is dropped, and the tallies ship every `countsIntervalMs`.
@@ -14,8 +16,8 @@
  * - `close()` sends what is left, bounded in time (graceful shutdown).
  *
  * A worker thread would take the packing and the SDK off the request loop's core too, but
- * costs a second JavaScript heap (over 8 MiB of private memory) to save well under a
- * microsecond per evaluation once thousands of events share one call.
+ * costs a second JavaScript heap (over 8 MiB of private memory) to save about a microsecond
+ * per evaluation.
  */
 import {
   SendMessageBatchCommand,
@@ -23,13 +25,7 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { type Clock, systemClock, type Timer } from "@togglemaster/shared/clock";
-import {
-  type Count,
-  EnvelopeWriter,
-  HOUR_MS,
-  isoHour,
-  MAX_MESSAGE_BYTES,
-} from "@togglemaster/shared/events";
+import { type Count, EnvelopeWriter, HOUR_MS, isoHour } from "@togglemaster/shared/events";
 import { describeError, type Logger } from "@togglemaster/shared/logger";
 import type { Registry } from "@togglemaster/shared/metrics";
 
@@ -62,15 +58,14 @@ export interface EventPublisherOptions {
   clock?: Clock;
 }
 
-/**
- * SQS takes at most 10 messages and 256 KiB in one `SendMessageBatch`. Calls carry 128 KiB:
- * the SDK serialises and signs a call in one go on the event loop (about 1 µs an event), so
- * half-size calls halve the stall a request can wait behind, for ~3,000 events a call.
- */
+/** SQS takes at most 10 messages and 256 KiB in one `SendMessageBatch`. */
 const BATCH_MESSAGES = 10;
-const BATCH_BYTES = 128 * 1024;
-/** Events that fill a batch on their own: sending starts at once when this many wait. */
-const FULL_BATCH_EVENTS = Math.floor(BATCH_BYTES / 48);
+const BATCH_BYTES = 256 * 1024;
+/**
+ * Events packed into the open message per turn of the event loop (about 0.2 ms of work),
+ * so a request never waits behind the packing of a whole message.
+ */
+const PACK_SLICE = 512;
 const MAX_BACKOFF_MS = 5_000;
 
 /** Events waiting to be sent, oldest first, in parallel arrays: recording allocates nothing. */
@@ -136,10 +131,12 @@ class EventRing {
     return this.times[this.head] as number;
   }
 
-  /** Moves events into `writer` from the oldest until it is full; returns how many moved. */
-  drainInto(writer: EnvelopeWriter): number {
-    let moved = 0;
-    while (this.size > 0) {
+  /**
+   * Moves up to `limit` events into `writer`, oldest first; false when the writer filled
+   * up before the limit was reached.
+   */
+  drainInto(writer: EnvelopeWriter, limit: number): boolean {
+    for (let moved = 0; moved < limit && this.size > 0; moved++) {
       const at = this.head;
       const code = this.results[at] as number;
       const added = writer.addEvent({
@@ -149,15 +146,14 @@ class EventRing {
         result: code === -1 ? null : code === 1,
         variant: this.variants[at] as string,
       });
-      if (!added) break;
+      if (!added) return false;
       this.users[at] = "";
       this.flags[at] = "";
       this.variants[at] = "";
       this.head = (this.head + 1) % this.slots;
       this.size--;
-      moved++;
     }
-    return moved;
+    return true;
   }
 }
 
@@ -220,7 +216,7 @@ class Tally {
   }
 }
 
-/** A built message: what it says, and what it carries, for the metrics and for a retry. */
+/** A sealed message: what it says, and what it carries, for the metrics and for a retry. */
 interface Message {
   seq: number;
   body: string;
@@ -233,10 +229,13 @@ export class EventPublisher implements EventSink {
   readonly producer: string;
   private readonly ring: EventRing;
   private readonly tally = new Tally();
-  /** Built messages not yet accepted by SQS, oldest first; retried as they are. */
-  private unsent: Message[] = [];
+  /** The message being packed, and when its oldest event was recorded. */
+  private open: EnvelopeWriter | undefined;
+  /** Sealed messages not yet accepted by SQS, oldest first; retried as they are. */
+  private sealed: Message[] = [];
   private seq = 0;
   private inFlight = 0;
+  private inFlightEvents = 0;
   private backoffMs = 0;
   private pausedUntil = 0;
   private countsDueAt: number;
@@ -282,8 +281,8 @@ export class EventPublisher implements EventSink {
       "Events dropped: the buffer was full while SQS was unavailable, or SQS refused them",
     );
     metrics
-      .gauge("evaluation_events_buffered", "Events waiting to be sent")
-      .track(() => this.ring.size);
+      .gauge("evaluation_events_buffered", "Events recorded and neither sent nor dropped yet")
+      .track(() => this.waitingEvents());
   }
 
   record(userId: string, flagName: string, result: boolean | null, variant: string): void {
@@ -291,7 +290,7 @@ export class EventPublisher implements EventSink {
     const time = this.clock.now();
     if (!this.ring.push(userId, flagName, result, variant, time)) this.dropped.inc();
     this.tally.add(flagName, variant, result, time);
-    if (this.ring.size >= FULL_BATCH_EVENTS) this.wake(time);
+    if (this.ring.size >= PACK_SLICE) this.wake(time);
     else if (time + this.flushIntervalMs < this.timerAt) this.wake(time + this.flushIntervalMs);
   }
 
@@ -306,9 +305,8 @@ export class EventPublisher implements EventSink {
     }
     this.closed = true;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    const lostEvents =
-      this.ring.size + this.unsent.reduce((sum, message) => sum + message.events, 0);
-    const lostCounts = [...this.unsent.flatMap((message) => message.counts), ...this.tally.take()];
+    const lostEvents = this.waitingEvents();
+    const lostCounts = [...this.sealed.flatMap((message) => message.counts), ...this.tally.take()];
     if (lostEvents > 0 || lostCounts.length > 0) {
       this.dropped.inc({}, lostEvents);
       this.logger.error("events not sent at shutdown", {
@@ -319,8 +317,19 @@ export class EventPublisher implements EventSink {
     this.sqs.destroy();
   }
 
+  private waitingEvents() {
+    const sealed = this.sealed.reduce((sum, message) => sum + message.events, 0);
+    return this.ring.size + (this.open?.eventCount ?? 0) + sealed + this.inFlightEvents;
+  }
+
   private hasWork() {
-    return this.ring.size > 0 || this.unsent.length > 0 || this.inFlight > 0 || !this.tally.isEmpty;
+    return (
+      this.ring.size > 0 ||
+      this.open !== undefined ||
+      this.sealed.length > 0 ||
+      this.inFlight > 0 ||
+      !this.tally.isEmpty
+    );
   }
 
   /** Runs `pump` at `at` unless it is already due to run sooner. */
@@ -338,76 +347,81 @@ export class EventPublisher implements EventSink {
     );
   }
 
-  /** Starts as many calls as allowed with what is due, then sleeps until more is due. */
+  /**
+   * One step of the sender, then sleep until the next is due: send what is sealed if a call
+   * is free; otherwise pack a slice, sealing the open message once it is full or due. From a
+   * failed call until one succeeds nothing is packed: new events wait in the ring, where the
+   * oldest give way, and what waits beyond it stays what had been sealed before.
+   */
   private pump() {
     if (this.closed) return;
     const now = this.clock.now();
     if (now < this.pausedUntil) return this.wake(this.pausedUntil);
-    while (this.inFlight < this.concurrentCalls) {
-      const batch = this.nextBatch(now);
-      if (batch.length === 0) break;
-      void this.send(batch);
+    if (this.sealed.length > 0) {
+      if (this.inFlight < this.concurrentCalls) {
+        void this.send(this.nextBatch());
+        this.wake(now);
+      }
+      return;
     }
-    if (this.inFlight >= this.concurrentCalls) return;
-    if (this.ring.size > 0) this.wake(this.ring.oldestTime() + this.flushIntervalMs);
+    if (this.backoffMs > 0) return;
+    const countsDue = this.closing || now >= this.countsDueAt;
+    if (countsDue && !this.tally.isEmpty) this.sealCounts(now);
+    else if (countsDue) this.countsDueAt = now + this.countsIntervalMs;
+    this.pack(now);
+    if (this.sealed.length > 0 || this.ring.size >= PACK_SLICE) this.wake(now);
+    else if (this.open !== undefined) this.wake(this.open.start + this.flushIntervalMs);
+    else if (this.ring.size > 0) this.wake(this.ring.oldestTime() + this.flushIntervalMs);
     else if (!this.tally.isEmpty) this.wake(this.countsDueAt);
   }
 
-  /** Messages for one call: retries first, then new ones from what is due. */
-  private nextBatch(now: number): Message[] {
-    const batch: Message[] = [];
-    let bytes = 0;
-    const fits = (message: Pick<Message, "bytes">) =>
-      batch.length < BATCH_MESSAGES && bytes + message.bytes <= BATCH_BYTES;
-    /** Room for one more message of any size. */
-    const emptyMessage = { bytes: MAX_MESSAGE_BYTES };
-    while (this.unsent.length > 0 && fits(this.unsent[0] as Message)) {
-      const message = this.unsent.shift() as Message;
-      batch.push(message);
-      bytes += message.bytes;
+  /** Packs a slice of the ring into the open message, and seals it when full or due. */
+  private pack(now: number) {
+    if (this.ring.size === 0 && this.open === undefined) return;
+    const open = this.open ?? new EnvelopeWriter(this.producer, ++this.seq, this.ring.oldestTime());
+    this.open = open;
+    const room = this.ring.drainInto(open, this.closing ? Number.POSITIVE_INFINITY : PACK_SLICE);
+    const due = this.closing || now - open.start >= this.flushIntervalMs;
+    if (!room || (due && (this.ring.size === 0 || this.closing))) {
+      this.sealed.push(this.seal(open, []));
+      this.open = undefined;
     }
-    const eventsDue =
-      this.ring.size > 0 &&
-      (this.closing ||
-        this.ring.size >= FULL_BATCH_EVENTS ||
-        now - this.ring.oldestTime() >= this.flushIntervalMs);
-    const countsDue = this.closing || now >= this.countsDueAt;
-    // Counts beyond one message's room go back to the tally and fill the next message.
-    while (countsDue && !this.tally.isEmpty && fits(emptyMessage)) {
-      const message = this.build(now, this.tally.take(), eventsDue);
-      batch.push(message);
-      bytes += message.bytes;
-    }
-    if (countsDue && this.tally.isEmpty) this.countsDueAt = now + this.countsIntervalMs;
-    while (eventsDue && this.ring.size > 0 && fits(emptyMessage)) {
-      const message = this.build(now, [], true);
-      batch.push(message);
-      bytes += message.bytes;
-    }
-    return batch;
   }
 
-  /** One message: the counts given (all of them must fit), then events while they fit. */
-  private build(now: number, counts: Count[], withEvents: boolean): Message {
-    const start = this.ring.size > 0 ? this.ring.oldestTime() : now;
-    const writer = new EnvelopeWriter(this.producer, ++this.seq, start);
+  /** A message of the counts so far; those beyond its room go back to the tally. */
+  private sealCounts(now: number) {
+    const writer = new EnvelopeWriter(this.producer, ++this.seq, now);
     const shipped: Count[] = [];
-    for (const count of counts) {
+    for (const count of this.tally.take()) {
       if (writer.addCount(count)) shipped.push(count);
       else this.tally.restore([count]);
     }
-    const events = withEvents ? this.ring.drainInto(writer) : 0;
-    return {
-      seq: this.seq,
-      body: writer.toString(),
-      bytes: writer.byteLength,
-      events,
-      counts: shipped,
-    };
+    this.sealed.push(this.seal(writer, shipped));
+    if (this.tally.isEmpty) this.countsDueAt = now + this.countsIntervalMs;
+  }
+
+  private seal(writer: EnvelopeWriter, counts: Count[]): Message {
+    const body = writer.encode();
+    return { seq: writer.seq, body, bytes: body.length, events: writer.eventCount, counts };
+  }
+
+  /** Sealed messages for one call, oldest first. */
+  private nextBatch(): Message[] {
+    const batch: Message[] = [];
+    let bytes = 0;
+    for (const message of this.sealed) {
+      if (batch.length === BATCH_MESSAGES || bytes + message.bytes > BATCH_BYTES) break;
+      batch.push(message);
+      bytes += message.bytes;
+    }
+    this.sealed.splice(0, batch.length);
+    return batch;
   }
 
   private async send(batch: Message[]) {
+    const events = batch.reduce((sum, message) => sum + message.events, 0);
     this.inFlight++;
+    this.inFlightEvents += events;
     this.calls.inc();
     const entries: SendMessageBatchRequestEntry[] = batch.map((message) => ({
       Id: String(message.seq),
@@ -431,12 +445,12 @@ export class EventPublisher implements EventSink {
             events: message.events,
           });
         } else {
-          this.unsent.push(message);
+          this.sealed.push(message);
         }
       }
       this.backoffMs = 0;
     } catch (error) {
-      this.unsent.unshift(...batch);
+      this.sealed.unshift(...batch);
       this.backoffMs = Math.min(Math.max(this.backoffMs * 2, 100), MAX_BACKOFF_MS);
       this.pausedUntil = this.clock.now() + this.backoffMs;
       if (this.backoffMs === 100)
@@ -446,6 +460,7 @@ export class EventPublisher implements EventSink {
         });
     } finally {
       this.inFlight--;
+      this.inFlightEvents -= events;
       this.pump();
     }
   }

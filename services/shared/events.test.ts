@@ -4,7 +4,7 @@ import {
   EnvelopeWriter,
   type EvaluationEvent,
   isoHour,
-  MAX_MESSAGE_BYTES,
+  MAX_ENVELOPE_BYTES,
   parseTimestamp,
 } from "./events.ts";
 
@@ -34,7 +34,11 @@ describe("v2 envelope", () => {
         evaluations: 812,
       }),
     ).toBe(true);
-    const decoded = decodeMessage("sqs-message-id", writer.toString());
+    const body = writer.encode();
+    expect(body).toMatch(/^H4sI[A-Za-z0-9+/]+=*$/);
+    const decoded = decodeMessage("sqs-message-id", body);
+    // The plain JSON reads the same.
+    expect(decodeMessage("sqs-message-id", writer.toString())).toEqual(decoded);
     expect(decoded).toEqual({
       version: 2,
       producer: "p1",
@@ -70,21 +74,78 @@ describe("v2 envelope", () => {
     expect(bytes).toBeGreaterThan(2_000 - 80);
   });
 
-  test("the default budget is one billed SQS request", () => {
-    const writer = new EnvelopeWriter("p1", 1, T0);
-    while (writer.addEvent(event({ userId: "u".repeat(256) })));
-    expect(new TextEncoder().encode(writer.toString()).length).toBeLessThanOrEqual(
-      MAX_MESSAGE_BYTES,
-    );
+  test("a budget is never overrun by a single byte, whatever it is", () => {
+    for (let budget = 500; budget < 600; budget++) {
+      const writer = new EnvelopeWriter("p1", 1, T0, budget);
+      for (
+        let index = 0;
+        writer.addEvent(event({ time: T0 + index, userId: `u${index}` }));
+        index++
+      );
+      expect(writer.byteLength).toBeLessThanOrEqual(budget);
+      expect(new TextEncoder().encode(writer.toString()).length).toBe(writer.byteLength);
+    }
   });
 
-  test("characters SQS refuses are written as JSON escapes and read back unchanged", () => {
+  test("its size is exact whatever it holds: plain and escaped ids, earlier times, counts", () => {
+    const writer = new EnvelopeWriter("p1", 1, T0, 4_000);
+    const added = [
+      event({ userId: "plain-user_1.2@x" }),
+      event({ time: T0 - 1_234, userId: 'quote " and \\ back', result: null, variant: "ç" }),
+      event({ time: T0 + 99_999, userId: "tab\there", result: false, variant: "off" }),
+    ];
+    for (const item of added) {
+      expect(writer.addEvent(item)).toBe(true);
+      expect(writer.byteLength).toBe(new TextEncoder().encode(writer.toString()).length);
+    }
+    const count = {
+      flagName: "ção",
+      hour: "2026-12-02T17:00:00Z",
+      variant: "on",
+      result: true,
+      evaluations: 3,
+    };
+    expect(writer.addCount(count)).toBe(true);
+    expect(writer.addCount({ ...count, variant: "off", result: false })).toBe(true);
+    expect(writer.byteLength).toBe(new TextEncoder().encode(writer.toString()).length);
+    const decoded = decodeMessage("m", writer.encode());
+    expect(
+      "events" in decoded && decoded.events.map(({ eventId, timestamp, ...rest }) => rest),
+    ).toEqual(added);
+  });
+
+  test("a full message compresses to about one billed SQS request, and never past SQS's limit", () => {
+    const typical = new EnvelopeWriter("p1", 1, T0);
+    for (
+      let index = 0;
+      typical.addEvent(event({ time: T0 + index, userId: `user-${index * 7919}` }));
+    )
+      index++;
+    expect(typical.byteLength).toBeGreaterThan(MAX_ENVELOPE_BYTES - 100);
+    expect(typical.encode().length).toBeLessThanOrEqual(64 * 1024);
+    // Random user ids, the least compressible kind.
+    const random = new EnvelopeWriter("p1", 1, T0);
+    while (random.addEvent(event({ userId: crypto.randomUUID().repeat(7) })));
+    expect(random.encode().length).toBeLessThanOrEqual(256 * 1024);
+  });
+
+  test("characters SQS refuses in a body (U+FFFE, U+FFFF) travel inside the base64 unchanged", () => {
     const writer = new EnvelopeWriter("p1", 1, T0);
     writer.addEvent(event({ userId: "a\uFFFEb\uFFFF" }));
-    const body = writer.toString();
-    expect(body).not.toMatch(/[\uFFFE\uFFFF]/);
+    const body = writer.encode();
+    expect(body).toMatch(/^[A-Za-z0-9+/=]+$/);
     const decoded = decodeMessage("m", body);
     expect("events" in decoded && decoded.events[0]?.userId).toBe("a\uFFFEb\uFFFF");
+  });
+
+  test("a compressed body that is not gzip, or expands past 4 MiB, is a problem, not a crash", () => {
+    expect(decodeMessage("m", "H4sIbroken")).toEqual({
+      problem: expect.stringContaining("not gzip and base64"),
+    });
+    const bomb = Buffer.from(Bun.gzipSync(" ".repeat(5 * 1024 * 1024))).toString("base64");
+    expect(decodeMessage("m", bomb)).toEqual({ problem: expect.stringContaining("4194304") });
+    const notJson = Buffer.from(Bun.gzipSync("not json")).toString("base64");
+    expect(decodeMessage("m", notJson)).toEqual({ problem: "compressed body is not JSON" });
   });
 
   test.each([

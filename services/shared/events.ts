@@ -16,14 +16,28 @@
  *   item id is `<producer>:<seq>:<index>`.
  * - A count is `[flag name, UTC hour, variant, boolean result or null, evaluations]`: every
  *   evaluation is counted, including those whose event was dropped or not sampled.
- * - A message is at most `MAX_MESSAGE_BYTES` of UTF-8: one billed SQS request.
+ * - On the queue the v2 JSON is gzip-compressed and base64-encoded (the body starts with
+ *   `H4sI`, gzip's magic number in base64): four to five times the events per billed
+ *   request, and a body the SDK serialises without escaping. Plain v2 JSON is read too.
  */
+import { Buffer } from "node:buffer";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { isObject, MAX_FLAG_NAME, MAX_USER_ID } from "./limits.ts";
 
 export const ENVELOPE_VERSION = 2;
 
-/** 64 KiB is what SQS bills as one request; larger messages cost more and save nothing. */
-export const MAX_MESSAGE_BYTES = 64 * 1024;
+/**
+ * The JSON one message carries before compression. Events compress four to five times, so
+ * a message is typically 45-60 KiB on the queue (SQS bills each 64 KiB as one request);
+ * should nothing compress, base64 still keeps it under SQS's limit of 256 KiB.
+ */
+export const MAX_ENVELOPE_BYTES = 160 * 1024;
+
+/** The most a compressed body may expand to when read: a bound against gzip bombs. */
+const MAX_DECODED_BYTES = 4 * 1024 * 1024;
+
+/** A compressed body starts with gzip's magic number (1f 8b 08) in base64. */
+const COMPRESSED_PREFIX = "H4sI";
 
 /** Longest variant name. */
 export const MAX_VARIANT = 100;
@@ -79,113 +93,175 @@ export const booleanVariant = (result: boolean) => (result ? "on" : "off");
 
 // ─── writing ────────────────────────────────────────────────────────────────────────────
 
-/** UTF-8 length of JSON text as `toString` writes it, without encoding it. */
-function utf8Length(text: string): number {
-  let bytes = text.length;
+const utf8 = new TextEncoder();
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+
+/** Whether a string is written into JSON as it is: printable ASCII, no quote or backslash. */
+function isPlainAscii(text: string): boolean {
   for (let index = 0; index < text.length; index++) {
     const unit = text.charCodeAt(index);
-    if (unit < 0x80) continue;
-    if (unit < 0x800) bytes += 1;
-    else if (unit >= 0xd800 && unit <= 0xdbff) {
-      bytes += 2; // a pair: 4 bytes for 2 units
-      index++;
-    } else if (unit >= 0xfffe)
-      bytes += 5; // written as a 6-byte escape
-    else bytes += 2;
+    if (unit < 0x20 || unit > 0x7e || unit === QUOTE || unit === 0x5c) return false;
   }
-  return bytes;
+  return true;
 }
 
-/** JSON text SQS accepts: it refuses U+FFFE and U+FFFF, which JSON leaves unescaped. */
-const sqsSafe = (json: string) =>
-  json.replace(/[\uFFFE\uFFFF]/g, (character) => `\\u${character.charCodeAt(0).toString(16)}`);
+/** Decimal digits of a safe integer, its sign included. */
+function digitCount(value: number): number {
+  let digits = value < 0 ? 2 : 1;
+  for (let rest = Math.abs(value); rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  return digits;
+}
 
 /**
- * Builds one v2 message. `add*` answer false, adding nothing, when the item would take the
- * message over its size: send it and start the next one.
+ * Builds one v2 message straight into UTF-8 bytes: adding an event allocates nothing (it
+ * happens thousands of times a second, off the request path but on its thread), and sealing
+ * compresses the bytes as they are. `add*` answer false, adding nothing, when the item would
+ * take the JSON over its size: send the message and start the next one.
  */
 export class EnvelopeWriter {
-  private readonly events: string[] = [];
+  private readonly json: Uint8Array;
+  /** Where the next event goes. */
+  private end: number;
+  private events = 0;
   private readonly counts: string[] = [];
-  private bytes: number;
+  /** The UTF-8 size of the counts, with the commas between them. */
+  private countBytes = 0;
 
   constructor(
     readonly producer: string,
     readonly seq: number,
     /** The time offsets count from (epoch ms): the first event's time. */
     readonly start: number,
-    private readonly maxBytes = MAX_MESSAGE_BYTES,
+    private readonly maxBytes = MAX_ENVELOPE_BYTES,
   ) {
-    this.bytes = utf8Length(this.head()) + '],"counts":[]}'.length;
+    const head = utf8.encode(
+      `{"v":${ENVELOPE_VERSION},"producer":${JSON.stringify(producer)},"seq":${seq},"t":${start},"events":[`,
+    );
+    this.json = new Uint8Array(maxBytes);
+    this.json.set(head.subarray(0, maxBytes));
+    this.end = head.length;
   }
 
   get eventCount(): number {
-    return this.events.length;
-  }
-
-  get countCount(): number {
-    return this.counts.length;
+    return this.events;
   }
 
   get isEmpty(): boolean {
-    return this.events.length === 0 && this.counts.length === 0;
+    return this.events === 0 && this.counts.length === 0;
   }
 
-  /** The UTF-8 size of the message so far. */
+  /** The UTF-8 size of the JSON so far. */
   get byteLength(): number {
-    return this.bytes;
+    return this.end + CLOSING.length + this.countBytes;
   }
 
-  addEvent(event: EvaluationEvent): boolean {
-    const head = `[${event.time - this.start},${JSON.stringify(event.userId)}`;
-    const tail = eventTail(event.flagName, event.result, event.variant);
-    return this.appendSized(this.events, head + tail.json, utf8Length(head) + tail.bytes);
+  addEvent({ time, userId, flagName, result, variant }: EvaluationEvent): boolean {
+    const tail = eventTail(flagName, result, variant);
+    const plain = isPlainAscii(userId);
+    const user = plain ? undefined : utf8.encode(JSON.stringify(userId));
+    const offset = time - this.start;
+    // `,` between events, `[`, the offset, `,`, the quoted user id, then the tail.
+    const size =
+      (this.events === 0 ? 2 : 3) +
+      digitCount(offset) +
+      (user?.length ?? userId.length + 2) +
+      tail.length;
+    if (this.byteLength + size > this.maxBytes) return false;
+    const json = this.json;
+    let at = this.end;
+    if (this.events > 0) json[at++] = COMMA;
+    json[at++] = 0x5b; // [
+    at = writeInteger(json, at, offset);
+    json[at++] = COMMA;
+    if (user === undefined) {
+      json[at++] = QUOTE;
+      for (let index = 0; index < userId.length; index++) json[at++] = userId.charCodeAt(index);
+      json[at++] = QUOTE;
+    } else {
+      json.set(user, at);
+      at += user.length;
+    }
+    json.set(tail, at);
+    this.end = at + tail.length;
+    this.events++;
+    return true;
   }
 
   addCount(count: Count): boolean {
-    return this.append(
-      this.counts,
-      `[${JSON.stringify(count.flagName)},"${count.hour}",${JSON.stringify(count.variant)},${count.result},${count.evaluations}]`,
-    );
-  }
-
-  /** The message body. */
-  toString(): string {
-    return sqsSafe(`${this.head()}${this.events.join(",")}],"counts":[${this.counts.join(",")}]}`);
-  }
-
-  private head() {
-    return `{"v":${ENVELOPE_VERSION},"producer":${JSON.stringify(this.producer)},"seq":${this.seq},"t":${this.start},"events":[`;
-  }
-
-  private append(list: string[], json: string): boolean {
-    return this.appendSized(list, json, utf8Length(json));
-  }
-
-  private appendSized(list: string[], json: string, bytes: number): boolean {
-    const added = bytes + (list.length === 0 ? 0 : 1);
-    if (this.bytes + added > this.maxBytes) return false;
-    list.push(json);
-    this.bytes += added;
+    const json = `[${JSON.stringify(count.flagName)},"${count.hour}",${JSON.stringify(count.variant)},${count.result},${count.evaluations}]`;
+    const size = utf8.encode(json).length + (this.counts.length === 0 ? 0 : 1);
+    if (this.byteLength + size > this.maxBytes) return false;
+    this.counts.push(json);
+    this.countBytes += size;
     return true;
+  }
+
+  /** The v2 JSON as UTF-8. */
+  bytesOf(): Uint8Array {
+    const closing = utf8.encode(`],"counts":[${this.counts.join(",")}]}`);
+    const json = new Uint8Array(this.end + closing.length);
+    json.set(this.json.subarray(0, this.end));
+    json.set(closing, this.end);
+    return json;
+  }
+
+  /** The v2 JSON. */
+  toString(): string {
+    return new TextDecoder().decode(this.bytesOf());
+  }
+
+  /** The message body as sent: the JSON, gzip-compressed (fastest level) and base64-encoded. */
+  encode(): string {
+    return gzipSync(this.bytesOf(), { level: 1 }).toString("base64");
   }
 }
 
-/**
- * `,"flag",result,"variant"]`, the end of an event, with its UTF-8 size. Thousands of events
- * in a message share a few flags and variants, so each end is written once and reused.
- */
-const eventTails = new Map<string, { json: string; bytes: number }>();
-const MAX_EVENT_TAILS = 10_000;
+/** The JSON after the events when there are no counts: `],"counts":[]}`. */
+const CLOSING = '],"counts":[]}';
 
-function eventTail(flagName: string, result: boolean | null, variant: string) {
-  const key = `${flagName}\u0000${result}\u0000${variant}`;
-  let tail = eventTails.get(key);
+/** Writes a safe integer in decimal at `at`; returns where it ends. */
+function writeInteger(json: Uint8Array, at: number, value: number): number {
+  let position = at;
+  if (value < 0) json[position++] = 0x2d; // -
+  const digits = digitCount(Math.abs(value));
+  let rest = Math.abs(value);
+  for (let index = digits - 1; index >= 0; index--) {
+    json[position + index] = 0x30 + (rest % 10);
+    rest = Math.floor(rest / 10);
+  }
+  return position + digits;
+}
+
+/**
+ * `,"flag",result,"variant"]`, the end of an event, as UTF-8. Thousands of events in a
+ * message share a few flags and variants, so each end is encoded once and reused.
+ */
+const eventTails = new Map<string, Map<string, Uint8Array[]>>();
+const MAX_EVENT_TAILS = 10_000;
+let eventTailCount = 0;
+
+function eventTail(flagName: string, result: boolean | null, variant: string): Uint8Array {
+  let variants = eventTails.get(flagName);
+  if (variants === undefined) {
+    if (eventTailCount >= MAX_EVENT_TAILS) {
+      eventTails.clear();
+      eventTailCount = 0;
+    }
+    variants = new Map();
+    eventTails.set(flagName, variants);
+  }
+  let byResult = variants.get(variant);
+  if (byResult === undefined) {
+    byResult = [];
+    variants.set(variant, byResult);
+  }
+  const slot = result === null ? 2 : result ? 1 : 0;
+  let tail = byResult[slot];
   if (tail === undefined) {
-    const json = `,${JSON.stringify(flagName)},${result},${JSON.stringify(variant)}]`;
-    tail = { json, bytes: utf8Length(json) };
-    if (eventTails.size >= MAX_EVENT_TAILS) eventTails.clear();
-    eventTails.set(key, tail);
+    tail = utf8.encode(`,${JSON.stringify(flagName)},${result},${JSON.stringify(variant)}]`);
+    byResult[slot] = tail;
+    eventTailCount++;
   }
   return tail;
 }
@@ -311,13 +387,30 @@ function decodeV2(value: Record<string, unknown>): DecodedMessage {
   };
 }
 
-/** Reads a message body of either version; `problem` says why one cannot be read. */
+/** The JSON of a compressed body, or undefined when it is not gzip and base64. */
+function decompress(body: string): string | undefined {
+  try {
+    const json = gunzipSync(Buffer.from(body, "base64"), { maxOutputLength: MAX_DECODED_BYTES });
+    return json.toString("utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads a message body: v1 JSON, v2 JSON or compressed v2; `problem` says why one cannot be
+ * read.
+ */
 export function decodeMessage(messageId: string, body: string): DecodedMessage {
+  const compressed = body.startsWith(COMPRESSED_PREFIX);
+  const json = compressed ? decompress(body) : body;
+  if (json === undefined)
+    return { problem: `body is not gzip and base64, or holds over ${MAX_DECODED_BYTES} bytes` };
   let value: unknown;
   try {
-    value = JSON.parse(body);
+    value = JSON.parse(json);
   } catch {
-    return { problem: "body is not JSON" };
+    return { problem: compressed ? "compressed body is not JSON" : "body is not JSON" };
   }
   if (!isObject(value)) return { problem: "body is not a JSON object" };
   if (value.v === undefined) return decodeV1(messageId, value);

@@ -1,6 +1,6 @@
 import { afterEach, expect, spyOn, test } from "bun:test";
 import crypto from "node:crypto";
-import { secretsEqual } from "./hash.ts";
+import { secretsEqual, sha1Prefix } from "./hash.ts";
 
 const master = "correct horse battery staple";
 const guesses = [
@@ -28,5 +28,15 @@ test("every comparison is timingSafeEqual over two 32-byte digests", () => {
   for (const [left, right] of compare.mock.calls) {
     expect((left as Buffer).length).toBe(32);
     expect((right as Buffer).length).toBe(32);
+  }
+});
+
+test("sha1Prefix is the first 32 bits of node:crypto's SHA-1, for every length and alphabet", () => {
+  const texts = ["", "user-123enable-new-dashboard", "çãoflag", "🎉", "a\u0000b"];
+  // Every padding case: lengths around the 55/56/64-byte block boundaries and several blocks.
+  for (let length = 0; length < 300; length++) texts.push("x".repeat(length), "é".repeat(length));
+  for (const text of texts) {
+    const expected = crypto.createHash("sha1").update(text).digest().readUInt32BE(0);
+    expect(sha1Prefix(text)).toBe(expected);
   }
 });

@@ -14,7 +14,7 @@ import {
   EnvelopeWriter,
   type EvaluationEvent,
   isoHour,
-  MAX_MESSAGE_BYTES,
+  MAX_ENVELOPE_BYTES,
   type StoredEvent,
 } from "@togglemaster/shared/events";
 import { Registry } from "@togglemaster/shared/metrics";
@@ -266,29 +266,31 @@ function countsOf(events: readonly EvaluationEvent[]): Count[] {
 const COUNTS_ROOM = 4_096;
 
 /**
- * v2 message bodies as evaluation writes them: as many events as fit in 64 KiB, numbered
- * from `firstSeq`, each message carrying the counts of its own events.
+ * v2 message bodies as evaluation writes them (compressed): as many events as fit in one
+ * message, numbered from `firstSeq`, each message carrying the counts of its own events.
  */
 export function envelopeBodies(
   producer: string,
   events: readonly EvaluationEvent[],
   firstSeq = 1,
+  /** The JSON each message may hold: smaller makes more messages of the same events. */
+  jsonBytes = MAX_ENVELOPE_BYTES,
 ): string[] {
   const bodies: string[] = [];
   let next = 0;
   for (let seq = firstSeq; next < events.length; seq++) {
     const start = (events[next] as EvaluationEvent).time;
-    const sizing = new EnvelopeWriter(producer, seq, start, MAX_MESSAGE_BYTES - COUNTS_ROOM);
+    const sizing = new EnvelopeWriter(producer, seq, start, jsonBytes - COUNTS_ROOM);
     const taken: EvaluationEvent[] = [];
     for (let event = events[next]; event !== undefined && sizing.addEvent(event); ) {
       taken.push(event);
       event = events[++next];
     }
-    const writer = new EnvelopeWriter(producer, seq, start);
+    const writer = new EnvelopeWriter(producer, seq, start, jsonBytes);
     for (const event of taken) writer.addEvent(event);
     for (const count of countsOf(taken))
       if (!writer.addCount(count)) throw new Error("the counts do not fit in the message");
-    bodies.push(writer.toString());
+    bodies.push(writer.encode());
   }
   return bodies;
 }

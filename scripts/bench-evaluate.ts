@@ -7,14 +7,18 @@
  * with an API key on real PostgreSQL.
  *
  * The server under test is pinned to one core and wrk to the other, so the numbers say what
- * one core of this machine serves. Needs wrk (Debian package `wrk`), PostgreSQL and Redis
- * at 127.0.0.1, like the tests. BENCH_SECONDS (default 10) sets each run's length.
+ * one core of this machine serves. Every server is started first, then measured in turn, for
+ * BENCH_ROUNDS rounds (default 3): each figure is the median of its rounds, so a spell of
+ * noise on a shared machine moves one round of every row, not a whole row. Needs wrk (Debian
+ * package `wrk`), PostgreSQL and Redis at 127.0.0.1, like the tests. BENCH_SECONDS (default
+ * 10) sets each run's length.
  */
 import type { ServiceName } from "@togglemaster/shared/topology";
 import { type Stack, startStack } from "../test/support/stack.ts";
 import { freePort, type RunningService, startCommand } from "./runtimes.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const SERVER_CORE = process.env.BENCH_SERVER_CORE ?? "1";
 const LOAD_CORE = process.env.BENCH_LOAD_CORE ?? "0";
@@ -95,23 +99,51 @@ interface Measured extends WrkResult {
   cpuMicros: number;
 }
 
+/** A server to measure and the request to send it. */
+interface Target {
+  name: string;
+  server: RunningService;
+  url: string;
+  headers?: Record<string, string>;
+}
+
 /** One wrk run against a pinned process, with the CPU the process spent per request. */
 async function measure(
-  name: string,
-  server: RunningService,
-  url: string,
-  headers?: Record<string, string>,
+  { name, server, url, headers }: Target,
+  warmUpSeconds: number,
 ): Promise<Measured> {
   await pin(server.pid);
   const warm = await fetch(url, { headers });
   if (warm.status !== 200) throw new Error(`${name}: ${url} answered ${warm.status}`);
   await warm.arrayBuffer();
   // Unmeasured: the JIT compiles the hot path, caches and connections fill.
-  await wrk(url, headers, 3);
+  await wrk(url, headers, warmUpSeconds);
   const before = await cpuSeconds(server.pid);
   const result = await wrk(url, headers);
   const spent = (await cpuSeconds(server.pid)) - before;
   return { name, ...result, cpuMicros: (spent / (result.requestsPerSecond * SECONDS)) * 1e6 };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[Math.floor(middle)] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+};
+
+/** Each figure of a row: the median over its rounds. */
+function medianRow(runs: Measured[]): Measured {
+  const of = (field: keyof WrkResult | "cpuMicros") => median(runs.map((run) => run[field]));
+  return {
+    name: runs[0]?.name ?? "",
+    requestsPerSecond: of("requestsPerSecond"),
+    p50: of("p50"),
+    p90: of("p90"),
+    p99: of("p99"),
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    cpuMicros: of("cpuMicros"),
+  };
 }
 
 const BARE_SERVER = `Bun.serve({ port: Number(process.env.PORT), fetch: () => Response.json({ flag_name: "f", user_id: "u", result: true }) });`;
@@ -213,20 +245,23 @@ async function main() {
   if (Bun.which("wrk") === null) throw new Error("wrk is not installed (apt-get install wrk)");
   // This process hosts the SQS and DynamoDB emulators: keep them off the server's core.
   await pin(process.pid, LOAD_CORE);
-  const rows: Measured[] = [];
-
-  // The yardstick first, alone on the machine's cores.
+  const targets: Target[] = [];
+  const stacks: Stack[] = [];
   const bareServer = await startCommand(
     [process.execPath, "-e", BARE_SERVER],
     { PORT: String(freePort()) },
     { readyPath: "/" },
   );
-  const bare = await measure("bare Bun.serve, constant JSON", bareServer, bareServer.url);
-  await bareServer.stop();
-  rows.push(bare);
-
-  const shipped = await startStack({ services: ["auth", "flag", "targeting", "evaluation"] });
   try {
+    // The yardstick first in every round.
+    targets.push({
+      name: "bare Bun.serve, constant JSON",
+      server: bareServer,
+      url: bareServer.url,
+    });
+
+    const shipped = await startStack({ services: ["auth", "flag", "targeting", "evaluation"] });
+    stacks.push(shipped);
     const { key } = await shipped.createKey("bench");
     await createFlags(shipped, key);
     const evaluation = shipped.service("evaluation") as RunningService;
@@ -235,53 +270,60 @@ async function main() {
       ["/evaluate as shipped, five-condition rule", "bench-rule"],
       ["/evaluate as shipped, fractional split", "bench-split"],
     ] as const)
-      rows.push(await measure(name, evaluation, evaluateUrl(shipped, flag)));
+      targets.push({ name, server: evaluation, url: evaluateUrl(shipped, flag) });
     const headers = { authorization: `Bearer ${key}` };
-    rows.push(
-      await measure(
-        "GET /flags/:name, API key",
-        shipped.service("flag") as RunningService,
-        `${shipped.url("flag")}/flags/bench-flag`,
+    targets.push(
+      {
+        name: "GET /flags/:name, API key",
+        server: shipped.service("flag") as RunningService,
+        url: `${shipped.url("flag")}/flags/bench-flag`,
         headers,
-      ),
-      await measure(
-        "GET /rules/:flag_name, API key",
-        shipped.service("targeting") as RunningService,
-        `${shipped.url("targeting")}/rules/bench-flag`,
+      },
+      {
+        name: "GET /rules/:flag_name, API key",
+        server: shipped.service("targeting") as RunningService,
+        url: `${shipped.url("targeting")}/rules/bench-flag`,
         headers,
-      ),
+      },
     );
-  } finally {
-    await shipped.stop();
-  }
 
-  // The breakdown: what events and the access log cost on top of HTTP and the decision.
-  for (const [name, env] of [
-    ["/evaluate, events off", { AWS_SQS_URL: "" }],
-    ["/evaluate, events off, logs at warn", { AWS_SQS_URL: "", LOG_LEVEL: "warn" }],
-  ] as const) {
-    const stack = await startStack({
-      services: ["auth", "flag", "targeting", "evaluation"],
-      extraEnv: { evaluation: env },
-    });
-    try {
+    // The breakdown: what events and the access log cost on top of HTTP and the decision.
+    for (const [name, env] of [
+      ["/evaluate, events off", { AWS_SQS_URL: "" }],
+      ["/evaluate, events off, logs at warn", { AWS_SQS_URL: "", LOG_LEVEL: "warn" }],
+    ] as const) {
+      const stack = await startStack({
+        services: ["auth", "flag", "targeting", "evaluation"],
+        extraEnv: { evaluation: env },
+      });
+      stacks.push(stack);
       await createFlags(stack, (await stack.createKey("bench")).key);
-      rows.push(
-        await measure(
-          `${name}, PERCENTAGE flag`,
-          stack.service("evaluation") as RunningService,
-          evaluateUrl(stack, "bench-flag"),
-        ),
-      );
-    } finally {
-      await stack.stop();
+      targets.push({
+        name: `${name}, PERCENTAGE flag`,
+        server: stack.service("evaluation") as RunningService,
+        url: evaluateUrl(stack, "bench-flag"),
+      });
     }
-  }
 
-  console.log(
-    `\n${SECONDS} s per run, ${CONNECTIONS} connections, server on core ${SERVER_CORE}, wrk on core ${LOAD_CORE}; CPU µs is the server's CPU time per request\n`,
-  );
-  console.log(table(rows, bare));
+    const runs = new Map<string, Measured[]>(targets.map((target) => [target.name, []]));
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const target of targets) {
+        const run = await measure(target, round === 1 ? 3 : 1);
+        runs.get(target.name)?.push(run);
+        console.log(
+          `round ${round}/${ROUNDS} ${target.name}: ${run.requestsPerSecond.toFixed(0)} req/s, p99 ${run.p99.toFixed(2)} ms, ${run.cpuMicros.toFixed(1)} µs CPU`,
+        );
+      }
+    }
+    const rows = targets.map((target) => medianRow(runs.get(target.name) ?? []));
+    console.log(
+      `\nmedians of ${ROUNDS} rounds; ${SECONDS} s per run, ${CONNECTIONS} connections, server on core ${SERVER_CORE}, wrk on core ${LOAD_CORE}; CPU µs is the server's CPU time per request\n`,
+    );
+    console.log(table(rows, rows[0] as Measured));
+  } finally {
+    await bareServer.stop();
+    for (const stack of stacks) await stack.stop();
+  }
 }
 
 await main();

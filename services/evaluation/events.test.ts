@@ -157,6 +157,18 @@ describe("batching", () => {
     }
   });
 
+  test("small messages share a call: one call's fixed cost carries many of them", async () => {
+    const { clock, queue, publisher } = setup({ countsIntervalMs: 60_000 });
+    for (let index = 0; index < 40_000; index++)
+      publisher.record(`u${index % 100}`, "checkout", true, "on");
+    await clock.advance(999);
+    expect(queue.calls).toHaveLength(0);
+    await clock.advance(1);
+    expect(queue.calls).toHaveLength(1);
+    expect(queue.calls[0]?.bodies.length).toBeGreaterThanOrEqual(5);
+    expect(queue.delivered().events).toHaveLength(40_000);
+  });
+
   test("counts change hour with the evaluations they count", async () => {
     const { clock, queue, publisher } = setup({ countsIntervalMs: 1_000 });
     await clock.advance(Date.parse("2026-12-02T17:59:59.900Z") - clock.now());

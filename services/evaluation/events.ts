@@ -3,9 +3,9 @@
  * evaluation. Recording one is a few array writes and one counter increment. Off the request
  * path, timers pack what was recorded into the open v2 envelope a slice at a time
  * (services/shared/events.ts: thousands of events a message), seal it when it is full or its
- * oldest event has waited `flushIntervalMs`, and ship sealed messages with `SendMessageBatch`
- * in a later turn of the event loop: no step holds the loop for more than about a
- * millisecond, so requests never queue behind a whole batch.
+ * oldest event has waited `flushIntervalMs`, and ship sealed messages, several to a call,
+ * with `SendMessageBatch` in a later turn of the event loop: no step holds the loop for more
+ * than about a millisecond, so requests never queue behind a whole batch.
  *
  * - Counts are exact: every evaluation is tallied per (flag, hour, variant), even when its
  *   event is dropped, and the tallies ship every `countsIntervalMs`.
@@ -61,6 +61,12 @@ export interface EventPublisherOptions {
 /** SQS takes at most 10 messages and 256 KiB in one `SendMessageBatch`. */
 const BATCH_MESSAGES = 10;
 const BATCH_BYTES = 256 * 1024;
+/**
+ * Sealed messages wait to share a call until they reach 64 KiB, ten of them, or their oldest
+ * event's flush deadline: a call costs the SDK about a millisecond on the event loop before
+ * its first byte, however small it is.
+ */
+const CALL_BYTES = 64 * 1024;
 /**
  * Events packed into the open message per turn of the event loop (about 0.2 ms of work),
  * so a request never waits behind the packing of a whole message.
@@ -219,6 +225,8 @@ class Tally {
 /** A sealed message: what it says, and what it carries, for the metrics and for a retry. */
 interface Message {
   seq: number;
+  /** When its oldest event (or, for counts, the message) was made: it is due a flush later. */
+  since: number;
   body: string;
   bytes: number;
   events: number;
@@ -348,31 +356,53 @@ export class EventPublisher implements EventSink {
   }
 
   /**
-   * One step of the sender, then sleep until the next is due: send what is sealed if a call
-   * is free; otherwise pack a slice, sealing the open message once it is full or due. From a
-   * failed call until one succeeds nothing is packed: new events wait in the ring, where the
-   * oldest give way, and what waits beyond it stays what had been sealed before.
+   * One step of the sender, then sleep until the next is due: pack a slice, sealing the open
+   * message once it is full or due, and start a call if the sealed messages are due one and
+   * a call is free. From a failed call until one succeeds nothing is packed: new events wait
+   * in the ring, where the oldest give way, and what waits beyond it stays what had been
+   * sealed before.
    */
   private pump() {
     if (this.closed) return;
     const now = this.clock.now();
     if (now < this.pausedUntil) return this.wake(this.pausedUntil);
-    if (this.sealed.length > 0) {
-      if (this.inFlight < this.concurrentCalls) {
+    const freeCall = this.inFlight < this.concurrentCalls;
+    // Packing stops while a call is due and none is free, and from a failed call until its
+    // retry succeeds: new events then wait in the ring.
+    if (this.backoffMs === 0 && (freeCall || !this.callDue(now))) {
+      const countsDue = this.closing || now >= this.countsDueAt;
+      if (countsDue && !this.tally.isEmpty) this.sealCounts(now);
+      else if (countsDue) this.countsDueAt = now + this.countsIntervalMs;
+      this.pack(now);
+    }
+    if (this.callDue(now)) {
+      if (freeCall) {
         void this.send(this.nextBatch());
         this.wake(now);
       }
       return;
     }
     if (this.backoffMs > 0) return;
-    const countsDue = this.closing || now >= this.countsDueAt;
-    if (countsDue && !this.tally.isEmpty) this.sealCounts(now);
-    else if (countsDue) this.countsDueAt = now + this.countsIntervalMs;
-    this.pack(now);
-    if (this.sealed.length > 0 || this.ring.size >= PACK_SLICE) this.wake(now);
-    else if (this.open !== undefined) this.wake(this.open.start + this.flushIntervalMs);
-    else if (this.ring.size > 0) this.wake(this.ring.oldestTime() + this.flushIntervalMs);
-    else if (!this.tally.isEmpty) this.wake(this.countsDueAt);
+    if (this.ring.size >= PACK_SLICE) return this.wake(now);
+    const oldest = Math.min(
+      this.sealed[0]?.since ?? Number.POSITIVE_INFINITY,
+      this.open?.start ?? Number.POSITIVE_INFINITY,
+      this.ring.size > 0 ? this.ring.oldestTime() : Number.POSITIVE_INFINITY,
+    );
+    const next = Math.min(
+      oldest + this.flushIntervalMs,
+      this.tally.isEmpty ? Number.POSITIVE_INFINITY : this.countsDueAt,
+    );
+    if (next !== Number.POSITIVE_INFINITY) this.wake(next);
+  }
+
+  /** Whether the sealed messages should go now rather than wait for more to share the call. */
+  private callDue(now: number): boolean {
+    const [oldest] = this.sealed;
+    if (oldest === undefined) return false;
+    if (this.closing || this.backoffMs > 0 || this.sealed.length >= BATCH_MESSAGES) return true;
+    if (now - oldest.since >= this.flushIntervalMs) return true;
+    return this.sealed.reduce((sum, message) => sum + message.bytes, 0) >= CALL_BYTES;
   }
 
   /** Packs a slice of the ring into the open message, and seals it when full or due. */
@@ -402,7 +432,8 @@ export class EventPublisher implements EventSink {
 
   private seal(writer: EnvelopeWriter, counts: Count[]): Message {
     const body = writer.encode();
-    return { seq: writer.seq, body, bytes: body.length, events: writer.eventCount, counts };
+    const { seq, start: since, eventCount: events } = writer;
+    return { seq, since, body, bytes: body.length, events, counts };
   }
 
   /** Sealed messages for one call, oldest first. */

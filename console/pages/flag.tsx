@@ -123,16 +123,25 @@ export function FlagPage({ name }: { name: string }) {
       <a href="#/flags">All flags</a>
     </p>
   );
-  const title = (
-    <h1 ref={heading} tabIndex={-1}>
-      {name}
-    </h1>
+  // One heading element in every state, so the focus it takes on arrival survives the load.
+  const head = (
+    <div class="page-head">
+      <h1 ref={heading} tabIndex={-1}>
+        {name}
+      </h1>
+      {flag.data !== undefined && (
+        <>
+          <StateBadge enabled={flag.data.is_enabled} />
+          <FlagStateToggle flag={flag.data} onChanged={flag.setData} />
+        </>
+      )}
+    </div>
   );
   if (credentials.apiKey === undefined)
     return (
       <>
         {back}
-        {title}
+        {head}
         <NeedsApiKey />
       </>
     );
@@ -140,7 +149,7 @@ export function FlagPage({ name }: { name: string }) {
     return (
       <>
         {back}
-        {title}
+        {head}
         {flag.error ? (
           <ErrorMessage error={flag.error} />
         ) : flag.loading ? (
@@ -155,11 +164,7 @@ export function FlagPage({ name }: { name: string }) {
   return (
     <>
       {back}
-      <div class="page-head">
-        {title}
-        <StateBadge enabled={current.is_enabled} />
-        <FlagStateToggle flag={current} onChanged={flag.setData} />
-      </div>
+      {head}
       <p class="meta">
         Created {formatTime(current.created_at)} · last changed {formatTime(current.updated_at)}
       </p>

@@ -147,10 +147,6 @@ export class EnvelopeWriter {
     return this.events;
   }
 
-  get isEmpty(): boolean {
-    return this.events === 0 && this.counts.length === 0;
-  }
-
   /** The UTF-8 size of the JSON so far. */
   get byteLength(): number {
     return this.end + CLOSING.length + this.countBytes;
@@ -198,7 +194,7 @@ export class EnvelopeWriter {
   }
 
   /** The v2 JSON as UTF-8. */
-  bytesOf(): Uint8Array {
+  private jsonBytes(): Uint8Array {
     const closing = utf8.encode(`],"counts":[${this.counts.join(",")}]}`);
     const json = new Uint8Array(this.end + closing.length);
     json.set(this.json.subarray(0, this.end));
@@ -208,12 +204,12 @@ export class EnvelopeWriter {
 
   /** The v2 JSON. */
   toString(): string {
-    return new TextDecoder().decode(this.bytesOf());
+    return new TextDecoder().decode(this.jsonBytes());
   }
 
   /** The message body as sent: the JSON, gzip-compressed (fastest level) and base64-encoded. */
   encode(): string {
-    return gzipSync(this.bytesOf(), { level: 1 }).toString("base64");
+    return gzipSync(this.jsonBytes(), { level: 1 }).toString("base64");
   }
 }
 

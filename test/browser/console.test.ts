@@ -438,6 +438,14 @@ describe("the console", () => {
 
     await page.getByRole("link", { name: "dark-mode" }).click();
     await heading("dark-mode").waitFor();
+    // The new page takes focus to its heading (after its first paint) and keeps it there once
+    // the flag has loaded; only then does the walk start, so the page's own move cannot land
+    // in the middle of it.
+    await page.waitForFunction(
+      () =>
+        document.activeElement?.tagName === "H1" &&
+        document.activeElement.textContent === "dark-mode",
+    );
     // Tab from the first control of the page (the skip link) to its end, where focus leaves
     // the document.
     await page.getByRole("button", { name: "Skip to content" }).focus();

@@ -22,8 +22,10 @@ const iso = (row: Row): ApiKeySummary => ({ ...row, created_at: row.created_at.t
 
 const SUMMARY_COLUMNS = "id, name, is_active, created_at";
 
-/** Appends the entry of a key change on `db`, the transaction of the change itself. */
-/** A key's entry in the audit trail: its summaries before and after, never its hash. */
+/**
+ * Appends a key's entry to the audit trail on `db`, the transaction of the change itself:
+ * its summaries before and after, never its hash.
+ */
 const appendKeyAudit = (
   db: Queryable,
   by: Actor,

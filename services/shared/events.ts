@@ -96,6 +96,8 @@ export const booleanVariant = (result: boolean) => (result ? "on" : "off");
 const utf8 = new TextEncoder();
 const QUOTE = 0x22;
 const COMMA = 0x2c;
+/** The JSON after the events when there are no counts. */
+const CLOSING = '],"counts":[]}';
 
 /** Whether a string is written into JSON as it is: printable ASCII, no quote or backslash. */
 function isPlainAscii(text: string): boolean {
@@ -212,9 +214,6 @@ export class EnvelopeWriter {
     return gzipSync(this.jsonBytes(), { level: 1 }).toString("base64");
   }
 }
-
-/** The JSON after the events when there are no counts: `],"counts":[]}`. */
-const CLOSING = '],"counts":[]}';
 
 /** Writes a safe integer in decimal at `at`; returns where it ends. */
 function writeInteger(json: Uint8Array, at: number, value: number): number {

@@ -196,10 +196,13 @@ describe("against flagd-core's validator", () => {
     }
   };
 
-  /** Mostly a valid value, sometimes one of the invalid: documents with few defects. */
+  /**
+   * Mostly a valid value, sometimes one of the invalid: documents with few defects, about a
+   * third of them with none, so both verdicts stay far above the floor the test checks.
+   */
   const mostly = (valid: unknown[], invalid: unknown[]) =>
     fc.oneof(
-      { weight: 6, arbitrary: fc.constantFrom(...valid) },
+      { weight: 12, arbitrary: fc.constantFrom(...valid) },
       { weight: 1, arbitrary: fc.constantFrom(...invalid) },
     );
   // Targeting and evaluators only from what flagd's targeting schema accepts, or non-objects:

@@ -85,7 +85,8 @@ export function queryParameter(url: string, name: string): string | undefined {
   if (queryStart === -1) return undefined;
   const query = url.slice(queryStart + 1);
   if (query.includes("%") || query.includes("+"))
-    return new URLSearchParams(query).get(name) ?? undefined;
+    // Given with its "?", which URLSearchParams strips: a second "?" is part of the query.
+    return new URLSearchParams(url.slice(queryStart)).get(name) ?? undefined;
   for (let start = 0; start <= query.length; ) {
     let end = query.indexOf("&", start);
     if (end === -1) end = query.length;

@@ -405,6 +405,12 @@ describe("compiled targeting", () => {
       }),
     );
   });
+
+  test("multiplies as json-logic-js does, a running -0 read again as 0", () => {
+    expect(evaluate({ "*": [0, -1] })).toBe(-0);
+    expect(evaluate({ "*": [0, [-1.5], 3] })).toBe(0);
+    expect(evaluate({ "*": ["2", [3], "4.5"] })).toBe(27);
+  });
 });
 
 describe("compilation problems", () => {

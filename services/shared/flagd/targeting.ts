@@ -407,9 +407,10 @@ function product(values: unknown[]): unknown {
   if (values.length === 0) throw new Error("'*' needs at least one operand");
   // json-logic-js returns a lone operand as it is, unparsed.
   if (values.length === 1) return values[0];
-  return values.reduce<number>(
-    (total, value, index) => (index === 0 ? total : total * Number.parseFloat(value as string)),
-    Number.parseFloat(values[0] as string),
+  // The running product is parsed again at each step, as json-logic-js does: that turns a
+  // -0 into 0 (parseFloat reads it as the string "0").
+  return values.reduce(
+    (total, value) => Number.parseFloat(total as string) * Number.parseFloat(value as string),
   );
 }
 

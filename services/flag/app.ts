@@ -1,7 +1,8 @@
 import { type DataServiceParts, dataServiceApp } from "@togglemaster/shared/data-service";
 import { RecordCache } from "@togglemaster/shared/freshness";
+import { MAX_DOCUMENT_BYTES } from "@togglemaster/shared/limits";
 import { Elysia } from "elysia";
-import { createFlagd, flagdRoutes } from "./flagd.ts";
+import { createFlagd, FLAGD_IMPORT_PATH, flagdRoutes } from "./flagd.ts";
 import { flagRoutes } from "./routes.ts";
 import type { Flag, FlagStore } from "./store.ts";
 import type { TargetingClient } from "./targeting-client.ts";
@@ -25,8 +26,9 @@ export function createFlagApp({
     if (notice.kind === "flag") reads.invalidate(notice.name);
   });
   const flagd = createFlagd({ store, targeting, publish, logger: parts.edge.logger });
+  const edge = { ...parts.edge, documentLimits: { [FLAGD_IMPORT_PATH]: MAX_DOCUMENT_BYTES } };
   return dataServiceApp(
-    parts,
+    { ...parts, edge },
     new Elysia({ name: "flag" }).use(flagRoutes({ store, reads, publish })).use(flagdRoutes(flagd)),
   );
 }

@@ -463,3 +463,76 @@ describe("the targeting client", () => {
     await expect(refused).rejects.toMatchObject({ status: 502, code: "TARGETING_REJECTED" });
   });
 });
+
+describe("a document the size of a large flag set", () => {
+  /** Flags with targeting (a segment, a list of users), as many as `bytes` of JSON hold. */
+  function largeDocument(prefix: string, bytes: number) {
+    const flags: Record<string, unknown> = {};
+    const $evaluators = { [`${prefix}-staff`]: { ends_with: [{ var: "email" }, "@example.com"] } };
+    let size = JSON.stringify({ flags, $evaluators }).length;
+    for (let index = 0; ; index++) {
+      const key = `${prefix}-${index}`;
+      const flag = {
+        state: "ENABLED",
+        variants: { on: true, off: false },
+        defaultVariant: "off",
+        targeting: {
+          if: [
+            {
+              or: [{ $ref: `${prefix}-staff` }, { in: [{ var: "targetingKey" }, [`u-${index}`]] }],
+            },
+            "on",
+            "off",
+          ],
+        },
+      };
+      const entry = JSON.stringify({ [key]: flag }).length - 1;
+      if (size + entry > bytes) return { flags, $evaluators };
+      flags[key] = flag;
+      size += entry;
+    }
+  }
+
+  test("one just under 1 MiB is imported whole, exported back, and imported again unchanged", async () => {
+    const document = largeDocument("bulk", 1024 * 1024 - 64);
+    const body = JSON.stringify(document);
+    expect(body.length).toBeGreaterThan(1024 * 1024 - 512);
+    const keys = Object.keys(document.flags);
+
+    const first = await call(stack.flag.url, "POST", "/flagd/import", document);
+    expect(first.status).toBe(200);
+    expect(first.body.flags).toHaveLength(keys.length);
+    expect(results(first.body)).toEqual(new Set(["created"]));
+
+    const exported = await exportAll();
+    for (const key of [keys[0], keys[keys.length - 1]] as string[])
+      expect(exported.flags[key]).toEqual(document.flags[key]);
+    expect(exported.$evaluators["bulk-staff"]).toEqual(document.$evaluators["bulk-staff"]);
+
+    const again = await importDocument(document);
+    expect(again.status).toBe(200);
+    expect(results(again.body)).toEqual(new Set(["unchanged"]));
+  }, 30_000);
+
+  test("one over 1 MiB is a 413 naming the limit, and nothing of it is applied", async () => {
+    const document = largeDocument("oversized", 1024 * 1024 + 1024);
+    expect(JSON.stringify(document).length).toBeGreaterThan(1024 * 1024);
+    const { status, body } = await importDocument(document);
+    expect(status).toBe(413);
+    expect(body).toEqual({
+      error: "Corpo da requisição excede 1048576 bytes",
+      code: "PAYLOAD_TOO_LARGE",
+    });
+    expect((await call(stack.flag.url, "GET", "/flags/oversized-0")).status).toBe(404);
+  });
+
+  test("other routes keep the ordinary 64 KiB limit", async () => {
+    const description = "x".repeat(64 * 1024);
+    const { status, body } = await call(stack.flag.url, "POST", "/flags", {
+      name: "too-long-to-describe",
+      description,
+    });
+    expect(status).toBe(413);
+    expect(body.error).toBe("Corpo da requisição excede 65536 bytes");
+  });
+});

@@ -28,6 +28,7 @@ import type {
 } from "@togglemaster/shared/flagd-targeting";
 import { requestContext } from "@togglemaster/shared/http";
 import { sameJson } from "@togglemaster/shared/json";
+import { MAX_DOCUMENT_BYTES } from "@togglemaster/shared/limits";
 import { describeError, type Logger } from "@togglemaster/shared/logger";
 import { Elysia, t } from "elysia";
 import { checkImport, definesSame, exportDocument, planImport } from "./flagd-format.ts";
@@ -104,17 +105,17 @@ export function createFlagd({ store, targeting, publish, logger }: FlagdOptions)
       outcome = await store.transaction(async (tables) => {
         if (!(await tables.flagSet.claimImport()))
           throw conflict("Outra importação está em andamento; tente de novo", "IMPORT_IN_PROGRESS");
-        const written = new Map<string, "created" | "updated">();
-        for (const { key, definition, settings } of plan.flags) {
-          const current = await tables.flags.lock(key);
-          if (current === undefined) {
-            await tables.flags.insert(by, { name: key, description: "", ...settings }, "imported");
-            written.set(key, "created");
-          } else if (!definesSame(current, definition)) {
-            await tables.flags.update(by, key, settings, "imported");
-            written.set(key, "updated");
-          }
-        }
+        const stored = await tables.flags.lockAll(plan.flags.map(({ key }) => key));
+        const changes = plan.flags.flatMap(({ key, definition, settings }) => {
+          const current = stored.get(key);
+          if (current !== undefined && definesSame(current, definition)) return [];
+          const description = current?.description ?? "";
+          return [{ name: key, current, next: { name: key, description, ...settings } }];
+        });
+        await tables.flags.writeAll(by, changes, "imported");
+        const written = new Map(
+          changes.map(({ name, current }) => [name, current ? "updated" : "created"] as const),
+        );
         const metadataBefore = await tables.flagSet.metadata();
         const metadataChanged = !sameJson(metadataBefore, document.metadata);
         if (metadataChanged)
@@ -168,12 +169,14 @@ const callerOf = (request: Request, requestId: string): Caller => ({
 
 export type Flagd = ReturnType<typeof createFlagd>;
 
+export const FLAGD_IMPORT_PATH = "/flagd/import";
+
 export function flagdRoutes(flagd: Flagd) {
   return new Elysia({ name: "flagd-routes", detail: { tags: ["flagd"] } })
     .use(requestContext)
     .use(principalContext)
     .post(
-      "/flagd/import",
+      FLAGD_IMPORT_PATH,
       ({ body, request, requestId, principal }) =>
         flagd.importDocument(callerOf(request, requestId), principal, body),
       {
@@ -189,7 +192,8 @@ export function flagdRoutes(flagd: Flagd) {
             "`created`, `updated` or `unchanged`. A document flagd would refuse is a 400 " +
             '`{"error","code":"INVALID_FLAGD_DOCUMENT","flag","pointer"}` and nothing of it ' +
             "is applied. Targeting is stored in targeting-service: 503/504 when it cannot be " +
-            "reached, and then nothing changes either.",
+            "reached, and then nothing changes either. Documents up to " +
+            `${MAX_DOCUMENT_BYTES} bytes; a larger one is a 413.`,
         },
       },
     )

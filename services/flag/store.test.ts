@@ -66,3 +66,66 @@ test("the flag set's metadata is replaced whole, and audited", async () => {
     { before: { metadata: { "it's": 'a "set"' } }, after: { metadata: { version: "2" } } },
   ]);
 });
+
+test("writeAll creates, updates and deletes many flags at once, each with its entry", async () => {
+  const store = createFlagStore(pool);
+  // Every field differs between the two states, so an update that skips one shows.
+  const fields = (name: string, is_enabled: boolean) => ({
+    name,
+    description: `'${name}' ${is_enabled}`,
+    is_enabled,
+    variants: { [name]: is_enabled, off: { nested: [1, "two"] } },
+    default_variant: is_enabled ? name : "off",
+    metadata: { [name]: is_enabled ? 2 : 1.5 },
+  });
+  const names = HOSTILE_NAMES.map((name) => `batch ${name}`);
+  const [kept, changed, gone] = names as [string, string, string];
+  const created = await store.transaction(async (tables) => {
+    const current = await tables.flags.lockAll(names);
+    expect(current.size).toBe(0);
+    const changes = names.map((name) => ({ name, current: undefined, next: fields(name, false) }));
+    return tables.flags.writeAll(by, changes, "imported");
+  });
+  expect(created).toEqual(names.map((name) => ({ name, action: "created" })));
+  const before = await store.flags.get(changed);
+
+  const written = await store.transaction(async (tables) => {
+    const current = await tables.flags.lockAll([changed, gone, "never there"]);
+    expect([...current.keys()].sort()).toEqual([changed, gone].sort());
+    return tables.flags.writeAll(
+      by,
+      [
+        { name: changed, current: current.get(changed), next: fields(changed, true) },
+        { name: gone, current: current.get(gone), next: null },
+        { name: "never there", current: undefined, next: null },
+      ],
+      "restored",
+    );
+  });
+  expect(written).toEqual([
+    { name: changed, action: "updated" },
+    { name: gone, action: "deleted" },
+  ]);
+  const after = await store.flags.get(changed);
+  expect(after).toMatchObject({ ...fields(changed, true), id: before?.id });
+  expect(after?.created_at).toBe(before?.created_at as string);
+  expect(after?.updated_at).not.toBe(before?.updated_at as string);
+  expect(await store.flags.get(gone)).toBeUndefined();
+  expect(await store.flags.get(kept)).toMatchObject(fields(kept, false));
+  expect(await store.flags.get("never there")).toBeUndefined();
+
+  const entries = async (name: string) =>
+    (await store.flags.history(name, {})).entries.map(({ action, key, before, after }) => ({
+      action,
+      key,
+      before,
+      after,
+    }));
+  expect(await entries(changed)).toEqual([
+    { action: "restored", key: by, before, after },
+    { action: "imported", key: by, before: null, after: before },
+  ]);
+  expect((await entries(gone))[0]).toMatchObject({ action: "restored", after: null });
+  expect((await entries(gone))[0]?.before).toMatchObject(fields(gone, false));
+  expect(await store.flags.history("never there", {})).toEqual({ entries: [], next: null });
+});

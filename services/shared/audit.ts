@@ -70,21 +70,23 @@ export interface AuditEntry {
   after: unknown;
 }
 
-const asJson = (value: unknown) => (value === null ? null : JSON.stringify(value));
-
-export async function appendAudit(db: Queryable, entry: AuditEntry): Promise<void> {
+/** Appends entries in one statement (none: no statement). */
+export async function appendAudit(db: Queryable, ...entries: AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const rows = entries.map(({ by, action, kind, subject, before, after }) => ({
+    key_id: by.id,
+    key_name: by.name,
+    action,
+    subject_kind: kind,
+    subject,
+    before,
+    after,
+  }));
   await db.query(
     `INSERT INTO audit_log (key_id, key_name, action, subject_kind, subject, before, after)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [
-      entry.by.id,
-      entry.by.name,
-      entry.action,
-      entry.kind,
-      entry.subject,
-      asJson(entry.before),
-      asJson(entry.after),
-    ],
+     SELECT key_id, key_name, action, subject_kind, subject, before, after
+     FROM jsonb_populate_recordset(NULL::audit_log, $1::jsonb)`,
+    [JSON.stringify(rows)],
   );
 }
 
@@ -183,6 +185,19 @@ export const principalContext = new Elysia({ name: "principal-context" }).decora
   undefined as unknown as Principal,
 );
 
+/** A record's next state in `writeAll`, beside what `lockAll` found (undefined: none). */
+export interface RecordChange<Fields> {
+  name: string;
+  current: StoredRecord<Fields> | undefined;
+  /** The fields to hold; null: no record. */
+  next: Fields | null;
+}
+
+export interface WrittenRecord {
+  name: string;
+  action: "created" | "updated" | "deleted";
+}
+
 export interface AuditedTableSpec<Fields, Shown> extends RecordTableSpec<Fields> {
   kind: SubjectKind;
   /** The record as the API shows it, and as its audit entries hold it. */
@@ -197,6 +212,7 @@ export function auditedTable<Fields extends Record<string, unknown>, Shown>(
   spec: AuditedTableSpec<Fields, Shown>,
 ) {
   const { kind, show } = spec;
+  type Stored = StoredRecord<Fields>;
   return (db: Queryable) => {
     const table = recordTable<Fields>(db, spec);
     const shown = (record: StoredRecord<Fields> | undefined) => record && show(record);
@@ -213,6 +229,48 @@ export function auditedTable<Fields extends Record<string, unknown>, Shown>(
       get: async (name: string) => shown(await table.get(name)),
       /** The record, locked until the transaction ends. */
       lock: (name: string) => table.lock(name),
+      lockAll: (names: readonly string[]) => table.lockAll(names),
+
+      /**
+       * Brings records locked by `lockAll` to their next state in four statements however
+       * many there are (inserts, updates, deletes, then every audit entry): an import of
+       * thousands of flags costs a few round trips, not thousands. A change from nothing to
+       * nothing writes nothing.
+       */
+      async writeAll(
+        by: KeyIdentity,
+        changes: readonly RecordChange<Fields>[],
+        action: AuditAction,
+      ): Promise<WrittenRecord[]> {
+        const created = changes.filter(({ current, next }) => current === undefined && next);
+        const updated = changes.filter(({ current, next }) => current !== undefined && next);
+        const deleted = changes.filter(({ current, next }) => current !== undefined && !next);
+        const fields = (list: typeof changes) => list.map(({ next }) => next as Fields);
+        const inserted = await table.insertAll(fields(created));
+        const replaced = await table.replaceAll(fields(updated));
+        await table.removeAll(deleted.map(({ name }) => name));
+        const entry = (name: string, before: Shown | null, after: Shown | null) => ({
+          by,
+          action,
+          kind,
+          subject: name,
+          before,
+          after,
+        });
+        await appendAudit(
+          db,
+          ...created.map(({ name }, index) => entry(name, null, show(inserted[index] as Stored))),
+          ...updated.map(({ name, current }, index) =>
+            entry(name, show(current as Stored), show(replaced[index] as Stored)),
+          ),
+          ...deleted.map(({ name, current }) => entry(name, show(current as Stored), null)),
+        );
+        return [
+          ...created.map(({ name }) => ({ name, action: "created" as const })),
+          ...updated.map(({ name }) => ({ name, action: "updated" as const })),
+          ...deleted.map(({ name }) => ({ name, action: "deleted" as const })),
+        ];
+      },
 
       /** Throws PostgreSQL's unique_violation when the name is taken. */
       async insert(by: KeyIdentity, values: Fields, action: AuditAction = "created") {

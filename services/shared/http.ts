@@ -31,6 +31,8 @@ export interface EdgeOptions {
   corsOrigins?: string[];
   /** Largest accepted request body in bytes; larger ones get 413. */
   bodyLimit?: number;
+  /** Larger limits for the routes (by path) that take whole documents. */
+  documentLimits?: Record<string, number>;
   /** Routes whose successful requests the access log summarises instead of one line each. */
   hotRoutes?: string[];
   errorMappers?: ErrorMapper[];
@@ -205,11 +207,14 @@ export function platform({
   readinessRoute = true,
   corsOrigins = [],
   bodyLimit = MAX_BODY_BYTES,
+  documentLimits = {},
   hotRoutes = [],
   errorMappers = [],
   errorBody = (error) => error.body,
 }: EdgeOptions) {
   const recorder = new RequestRecorder(metrics, logger, new Set(hotRoutes));
+  const limits = new Map(Object.entries(documentLimits));
+  const limitOf = (path: string) => limits.get(path) ?? bodyLimit;
   const allowed = new Set(corsOrigins);
   const anyOrigin = allowed.has("*");
   const allowsOrigin = (origin: string | null): origin is string =>
@@ -263,8 +268,11 @@ export function platform({
         context.startedAt = performance.now();
         set.headers["x-request-id"] = requestId;
         // Refused on every route, read or not, before anything else looks at the request.
-        if (Number(request.headers.get("content-length") ?? 0) > bodyLimit)
-          throw tooLarge(bodyLimit);
+        const declared = Number(request.headers.get("content-length") ?? 0);
+        if (declared > bodyLimit) {
+          const limit = limitOf(new URL(request.url).pathname);
+          if (declared > limit) throw tooLarge(limit);
+        }
         const origin = request.headers.get("origin");
         const crossOrigin = allowsOrigin(origin);
         if (crossOrigin) {
@@ -289,8 +297,8 @@ export function platform({
           },
         });
       })
-      .onParse({ as: "global" }, async ({ request }) =>
-        parseJsonObject(await readBody(request, bodyLimit)),
+      .onParse({ as: "global" }, async ({ request, path }) =>
+        parseJsonObject(await readBody(request, limitOf(path))),
       )
       // Hooks name the context fields they read: Elysia then parses nothing else (no cookies,
       // no query) for any route.

@@ -9,8 +9,14 @@ export const MAX_FLAG_NAME = 100;
 /** Longest user id (targeting key) evaluated, listed in a rule or carried by an event. */
 export const MAX_USER_ID = 256;
 
-/** Largest request body any service reads. */
+/** Largest request body a service reads, but for the routes that take whole documents. */
 export const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * Largest flagd document an import takes: ingress-nginx's default body size, so the
+ * cluster's front door and the service refuse the same documents.
+ */
+export const MAX_DOCUMENT_BYTES = 1024 * 1024;
 
 /** Flag names travel in URLs, cache keys and SDKs, so they are kept URL-safe. */
 export const FLAG_NAME_PATTERN = "^[A-Za-z0-9_.:-]+$";

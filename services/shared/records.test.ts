@@ -50,3 +50,26 @@ test("null in a jsonb column is SQL NULL, not the JSON null", async () => {
   expect(rows[0].missing).toBe(true);
   expect(await table.remove("untagged")).toMatchObject({ tags: null });
 });
+
+test("many records are inserted, locked, replaced and deleted in one statement each", async () => {
+  const table = things();
+  const records = HOSTILE_NAMES.map((name) => ({ name, note: `'${name}'`, tags: [name, "'"] }));
+  const inserted = await table.insertAll(records);
+  expect(inserted.map(({ name, note, tags }) => ({ name, note, tags }))).toEqual(records);
+  const locked = await table.lockAll([...HOSTILE_NAMES, "absent"]);
+  expect(new Set(locked.keys())).toEqual(new Set(HOSTILE_NAMES));
+
+  const replacements = records.map(({ name }) => ({ name, note: "", tags: null as never }));
+  const replaced = await table.replaceAll(replacements.toReversed());
+  expect(replaced.map(({ name, note, tags }) => ({ name, note, tags }))).toEqual(
+    replacements.toReversed(),
+  );
+  const { rows } = await pool.query(
+    "SELECT count(*)::int AS untagged FROM things WHERE tags IS NULL",
+  );
+  expect(rows[0].untagged).toBe(HOSTILE_NAMES.length);
+
+  const removed = await table.removeAll([...HOSTILE_NAMES, "absent"]);
+  expect(removed.map(({ name }) => name).sort()).toEqual([...HOSTILE_NAMES].sort());
+  expect(await table.list()).toEqual([]);
+});

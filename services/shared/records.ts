@@ -40,6 +40,22 @@ export function recordTable<Fields extends Record<string, unknown>>(
       ? JSON.stringify(value)
       : value;
   const one = (rows: Row[]) => rows[0] && withIsoTimes<Stored>(rows[0]);
+  const given = `jsonb_populate_recordset(NULL::${table}, $1::jsonb) AS given`;
+  /**
+   * Runs `sql`, which reads `given`: the records as one bound value, a JSON array that
+   * PostgreSQL reads back as rows of the table's own type, so a statement of any size binds
+   * one parameter and every column keeps its type (JSON null is SQL NULL). The rows it
+   * returns come back in the order of `records` (RETURNING promises none).
+   */
+  async function withGiven(sql: string, records: readonly Fields[]): Promise<Stored[]> {
+    if (records.length === 0) return [];
+    const bound = records.map((record) =>
+      Object.fromEntries([key, ...columns].map((column) => [column, record[column]])),
+    );
+    const { rows } = await db.query<Row>(sql, [JSON.stringify(bound)]);
+    const byName = new Map(rows.map((row) => [row[key] as string, withIsoTimes<Stored>(row)]));
+    return records.map((record) => byName.get(record[key] as string) as Stored);
+  }
 
   return {
     async list(): Promise<Stored[]> {
@@ -56,6 +72,50 @@ export function recordTable<Fields extends Record<string, unknown>>(
     async lock(name: string): Promise<Stored | undefined> {
       const { rows } = await db.query<Row>(`${select} WHERE ${key} = $1 FOR UPDATE`, [name]);
       return one(rows);
+    },
+
+    /**
+     * The records of `names` that exist, locked until the transaction ends. Rows are locked in
+     * name order, so two transactions locking overlapping sets cannot deadlock.
+     */
+    async lockAll(names: readonly string[]): Promise<Map<string, Stored>> {
+      const { rows } = await db.query<Row>(
+        `${select} WHERE ${key} = ANY($1::text[]) ORDER BY ${key} FOR UPDATE`,
+        [names],
+      );
+      return new Map(rows.map((row) => [row[key] as string, withIsoTimes<Stored>(row)]));
+    },
+
+    /** Inserts records in one statement; unique_violation as `insert`. */
+    insertAll(records: readonly Fields[]): Promise<Stored[]> {
+      const names = [key, ...columns].join(", ");
+      return withGiven(
+        `INSERT INTO ${table} (${names}) SELECT ${names} FROM ${given} ${returning}`,
+        records,
+      );
+    },
+
+    /** Sets every column of each named record to the values given, in one statement. */
+    replaceAll(records: readonly Fields[]): Promise<Stored[]> {
+      const assignments = columns.map((column) => `${column} = given.${column}`).join(", ");
+      const qualified = ["id", key, ...columns, "created_at", "updated_at"]
+        .map((column) => `${table}.${column}`)
+        .join(", ");
+      return withGiven(
+        `UPDATE ${table} SET ${assignments} FROM ${given}
+         WHERE ${table}.${key} = given.${key} RETURNING ${qualified}`,
+        records,
+      );
+    },
+
+    /** Deletes the records of `names` in one statement; those that existed, as they were. */
+    async removeAll(names: readonly string[]): Promise<Stored[]> {
+      if (names.length === 0) return [];
+      const { rows } = await db.query<Row>(
+        `DELETE FROM ${table} WHERE ${key} = ANY($1::text[]) ${returning}`,
+        [names],
+      );
+      return rows.map((row) => withIsoTimes<Stored>(row));
     },
 
     /** Inserts a record; throws PostgreSQL's unique_violation when the name is taken. */

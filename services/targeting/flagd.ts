@@ -5,7 +5,11 @@
  * one succeeded.
  */
 
-import { type AuditedTable, principalContext } from "@togglemaster/shared/audit";
+import {
+  type AuditedTable,
+  principalContext,
+  type WrittenRecord,
+} from "@togglemaster/shared/audit";
 import type { KeyIdentity } from "@togglemaster/shared/auth-guard";
 import type { ChangeNotice, PublishChange } from "@togglemaster/shared/changes";
 import { badRequest } from "@togglemaster/shared/errors";
@@ -21,6 +25,7 @@ import {
 } from "@togglemaster/shared/flagd-targeting";
 import { sameJson } from "@togglemaster/shared/json";
 import { isFlagName, isObject } from "@togglemaster/shared/limits";
+import type { StoredRecord } from "@togglemaster/shared/records";
 import { checkRule, type Rule, targetingOf, targetingProblem } from "@togglemaster/shared/rules";
 import { Elysia, t } from "elysia";
 import type { Segment, TargetingRule, TargetingStore, TargetingTables } from "./store.ts";
@@ -88,81 +93,74 @@ const segmentState = ({ definition, description }: Segment): StoredSegmentState 
   description,
 });
 
+const noticesOf = (kind: "rule" | "segment", written: WrittenRecord[]): ChangeNotice[] =>
+  written.map(({ name, action }) => ({ kind, name, action }));
+
 /**
- * Applies an import; `notices` collects the changes to announce once it commits. Results
- * are gathered as entries: a name like "__proto__" must stay a name, not reach a prototype.
+ * Applies an import; the answer, and the changes to announce once it commits. Results are
+ * gathered as entries: a name like "__proto__" must stay a name, not reach a prototype.
  */
 async function applyImport(
   tables: TargetingTables,
   by: KeyIdentity,
   rules: [string, Rule | null][],
   segments: [string, JsonObject][],
-  notices: ChangeNotice[],
-): Promise<TargetingImportAnswer> {
-  const ruleResults: [string, RuleImportResult][] = [];
-  const previousRules: [string, StoredRuleState | null][] = [];
-  for (const [flag, rule] of rules) {
-    const current = await tables.rules.lock(flag);
-    const result = ruleImportResult(current, rule);
-    ruleResults.push([flag, result]);
-    if (result === "unchanged") continue;
-    previousRules.push([flag, current === undefined ? null : ruleState(current)]);
-    if (rule === null) await tables.rules.remove(by, flag, "imported");
-    else if (current === undefined)
-      await tables.rules.insert(by, { flag_name: flag, is_enabled: true, rules: rule }, "imported");
-    else await tables.rules.update(by, flag, { rules: rule, is_enabled: true }, "imported");
-    notices.push({ kind: "rule", name: flag, action: result });
-  }
-  const segmentResults: [string, ImportResult][] = [];
-  const previousSegments: [string, StoredSegmentState | null][] = [];
-  for (const [name, definition] of segments) {
-    const current = await tables.segments.lock(name);
-    const result: ImportResult =
-      current === undefined
-        ? "created"
-        : sameJson(current.definition, definition)
-          ? "unchanged"
-          : "updated";
-    segmentResults.push([name, result]);
-    if (result === "unchanged") continue;
-    previousSegments.push([name, current === undefined ? null : segmentState(current)]);
-    if (current === undefined)
-      await tables.segments.insert(by, { name, definition, description: "" }, "imported");
-    else await tables.segments.update(by, name, { definition }, "imported");
-    notices.push({ kind: "segment", name, action: result });
-  }
-  return {
+): Promise<{ answer: TargetingImportAnswer; notices: ChangeNotice[] }> {
+  const storedRules = await tables.rules.lockAll(rules.map(([flag]) => flag));
+  const ruleResults = rules.map(
+    ([flag, rule]) => [flag, ruleImportResult(storedRules.get(flag), rule)] as const,
+  );
+  const ruleChanges = rules.flatMap(([flag, rule], index) => {
+    if (ruleResults[index]?.[1] === "unchanged") return [];
+    const next = rule && { flag_name: flag, is_enabled: true, rules: rule };
+    return [{ name: flag, current: storedRules.get(flag), next }];
+  });
+
+  const storedSegments = await tables.segments.lockAll(segments.map(([name]) => name));
+  const segmentResults = segments.map(([name, definition]): [string, ImportResult] => {
+    const current = storedSegments.get(name);
+    if (current === undefined) return [name, "created"];
+    return [name, sameJson(current.definition, definition) ? "unchanged" : "updated"];
+  });
+  const segmentChanges = segments.flatMap(([name, definition], index) => {
+    if (segmentResults[index]?.[1] === "unchanged") return [];
+    const current = storedSegments.get(name);
+    const next = { name, definition, description: current?.description ?? "" };
+    return [{ name, current, next }];
+  });
+
+  const notices = [
+    ...noticesOf("rule", await tables.rules.writeAll(by, ruleChanges, "imported")),
+    ...noticesOf("segment", await tables.segments.writeAll(by, segmentChanges, "imported")),
+  ];
+  const previous = <Fields, State>(
+    changes: { name: string; current: StoredRecord<Fields> | undefined }[],
+    state: (record: StoredRecord<Fields>) => State,
+  ) =>
+    Object.fromEntries(
+      changes.map(({ name, current }) => [name, current === undefined ? null : state(current)]),
+    );
+  const answer: TargetingImportAnswer = {
     rules: Object.fromEntries(ruleResults),
     segments: Object.fromEntries(segmentResults),
     previous: {
-      rules: Object.fromEntries(previousRules),
-      segments: Object.fromEntries(previousSegments),
+      rules: previous(ruleChanges, ruleState),
+      segments: previous(segmentChanges, segmentState),
     },
   };
+  return { answer, notices };
 }
 
-/** Sets each record exactly as given (null: none), with `notices` as in `applyImport`. */
-async function restoreEach<Fields extends Record<string, unknown>, Shown>(
+/** Sets each record exactly as given (null: none); the changes to announce. */
+async function restore<Fields extends Record<string, unknown>, Shown>(
   table: AuditedTable<Fields, Shown>,
   kind: "rule" | "segment",
   entries: [string, Fields | null][],
   by: KeyIdentity,
-  notices: ChangeNotice[],
-): Promise<void> {
-  for (const [name, fields] of entries) {
-    const current = await table.lock(name);
-    if (fields === null) {
-      if (current === undefined) continue;
-      await table.remove(by, name, "restored");
-      notices.push({ kind, name, action: "deleted" });
-    } else if (current === undefined) {
-      await table.insert(by, fields, "restored");
-      notices.push({ kind, name, action: "created" });
-    } else {
-      await table.update(by, name, fields, "restored");
-      notices.push({ kind, name, action: "updated" });
-    }
-  }
+): Promise<ChangeNotice[]> {
+  const stored = await table.lockAll(entries.map(([name]) => name));
+  const changes = entries.map(([name, next]) => ({ name, current: stored.get(name), next }));
+  return noticesOf(kind, await table.writeAll(by, changes, "restored"));
 }
 
 /** Checked by `entriesOf`: a record schema would turn a string or an array into an object. */
@@ -190,9 +188,8 @@ export function flagdTargetingRoutes({ store, publish }: FlagdTargetingRoutesOpt
           value === null ? null : ruleAt(value, at),
         );
         const segments = entriesOf(body.segments, "segments", targetingAt);
-        const notices: ChangeNotice[] = [];
-        const answer = await store.transaction((tables) =>
-          applyImport(tables, principal, rules, segments, notices),
+        const { answer, notices } = await store.transaction((tables) =>
+          applyImport(tables, principal, rules, segments),
         );
         announce(notices);
         return answer;
@@ -212,23 +209,20 @@ export function flagdTargetingRoutes({ store, publish }: FlagdTargetingRoutesOpt
       async ({ body, principal }) => {
         const rules = entriesOf(body.rules, "rules", ruleStateAt);
         const segments = entriesOf(body.segments, "segments", segmentStateAt);
-        const notices: ChangeNotice[] = [];
-        await store.transaction(async (tables) => {
-          await restoreEach(
+        const notices = await store.transaction(async (tables) => [
+          ...(await restore(
             tables.rules,
             "rule",
             rules.map(([flag, rule]) => [flag, rule && { flag_name: flag, ...rule }]),
             principal,
-            notices,
-          );
-          await restoreEach(
+          )),
+          ...(await restore(
             tables.segments,
             "segment",
             segments.map(([name, segment]) => [name, segment && { name, ...segment }]),
             principal,
-            notices,
-          );
-        });
+          )),
+        ]);
         announce(notices);
         return { restored: notices.length };
       },

@@ -105,6 +105,13 @@ async function exerciseClient() {
   await attempt(() => api.flagHistory(flag, flagChanges?.entries[0]?.id ?? 1));
   await attempt(() => api.ruleHistory(flag));
   await attempt(() => api.segmentHistory(segment));
+  await attempt(() =>
+    api.importFlagd({
+      flags: { [flag]: { state: "ENABLED", variants: { on: true }, defaultVariant: "on" } },
+      $evaluators: { [segment]: { "==": [1, 1] } },
+    }),
+  );
+  await attempt(() => api.exportFlagd());
   await attempt(() => api.deleteRule(flag));
   await attempt(() => api.deleteFlag(flag));
   await attempt(() => api.deleteSegment(segment));

@@ -136,6 +136,15 @@ export interface HistoryPage {
   next: number | null;
 }
 
+export type ImportResult = "created" | "updated" | "unchanged";
+
+/** What a flagd import did, entry by entry, in the document's order. */
+export interface ImportAnswer {
+  flags: { key: string; result: ImportResult }[];
+  segments: { key: string; result: ImportResult }[];
+  metadata: "updated" | "unchanged";
+}
+
 type Credential = "api" | "master";
 
 export interface Endpoint {
@@ -195,6 +204,8 @@ export const ENDPOINTS = {
     path: "/rules/{flag_name}/history",
     credential: "api",
   },
+  importFlagd: { service: "flag", method: "POST", path: "/flagd/import", credential: "api" },
+  exportFlagd: { service: "flag", method: "GET", path: "/flagd/export", credential: "api" },
   listSegments: { service: "targeting", method: "GET", path: "/segments", credential: "api" },
   getSegment: { service: "targeting", method: "GET", path: "/segments/{name}", credential: "api" },
   createSegment: { service: "targeting", method: "POST", path: "/segments", credential: "api" },
@@ -366,6 +377,9 @@ export function createApi({
       call<HistoryPage>("flagHistory", { params: { name }, query: page(before) }),
     ruleHistory: (flagName: string, before?: number) =>
       call<HistoryPage>("ruleHistory", { params: { flag_name: flagName }, query: page(before) }),
+
+    importFlagd: (document: JsonObject) => call<ImportAnswer>("importFlagd", { body: document }),
+    exportFlagd: () => call<JsonObject>("exportFlagd"),
 
     listSegments: () => call<Segment[]>("listSegments"),
     getSegment: (name: string) =>

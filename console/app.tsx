@@ -1,13 +1,14 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { type Credentials, createApi } from "./api.ts";
 import { FlagPage } from "./pages/flag.tsx";
+import { FlagdPage } from "./pages/flagd.tsx";
 import { FlagsPage } from "./pages/flags.tsx";
 import { KeysPage } from "./pages/keys.tsx";
 import { NotFound } from "./pages/not-found.tsx";
 import { SegmentPage } from "./pages/segment.tsx";
 import { SegmentsPage } from "./pages/segments.tsx";
 import { SignIn } from "./pages/sign-in.tsx";
-import { KEYS_HREF, parseRoute, type Route, SEGMENTS_HREF } from "./router.ts";
+import { FLAGD_HREF, KEYS_HREF, parseRoute, type Route, SEGMENTS_HREF } from "./router.ts";
 import { forgetCredentials, loadCredentials, saveCredentials } from "./session.ts";
 import { ErrorBoundary } from "./ui/error-boundary.tsx";
 import { type Session, SessionContext } from "./use-session.ts";
@@ -34,6 +35,8 @@ function Page({ route }: { route: Route }) {
       return <SegmentsPage />;
     case "segment":
       return <SegmentPage name={route.name} />;
+    case "flagd":
+      return <FlagdPage />;
     case "not-found":
       return <NotFound />;
   }
@@ -116,6 +119,9 @@ export function App() {
           </a>
           <a href={SEGMENTS_HREF} aria-current={here === "segments" ? "page" : undefined}>
             Segments
+          </a>
+          <a href={FLAGD_HREF} aria-current={here === "flagd" ? "page" : undefined}>
+            Import/export
           </a>
           <a href={KEYS_HREF} aria-current={here === "keys" ? "page" : undefined}>
             API keys

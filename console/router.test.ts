@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { flagHref, flagsHref, parseRoute, segmentHref } from "./router.ts";
+import { FLAGD_HREF, flagHref, flagsHref, parseRoute, segmentHref } from "./router.ts";
 
 test("no hash, #/ and #/flags are the flag list", () => {
   for (const hash of ["", "#", "#/", "#/flags", "#/flags/"])
@@ -30,8 +30,10 @@ test("segments are listed at #/segments, each on a page of its own", () => {
   expect(parseRoute("#/segments/a/b")).toMatchObject({ page: "not-found" });
 });
 
-test("the keys page, and anything else is not found", () => {
+test("the keys page, the flagd page, and anything else is not found", () => {
   expect(parseRoute("#/keys")).toEqual({ page: "keys" });
+  expect(parseRoute(FLAGD_HREF)).toEqual({ page: "flagd" });
+  expect(parseRoute("#/flagd/x")).toMatchObject({ page: "not-found" });
   expect(parseRoute("#/flags/a/b")).toEqual({ page: "not-found", hash: "#/flags/a/b" });
   expect(parseRoute("#/nope")).toMatchObject({ page: "not-found" });
 });

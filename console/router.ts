@@ -8,6 +8,7 @@ export type Route =
   | { page: "keys" }
   | { page: "segments" }
   | { page: "segment"; name: string }
+  | { page: "flagd" }
   | { page: "not-found"; hash: string };
 
 export const STATE_FILTERS = ["all", "enabled", "disabled"] as const;
@@ -26,6 +27,7 @@ export function parseRoute(hash: string): Route {
     return { page: "flag", name: decodeURIComponent(second) };
   if (first === "keys" && second === undefined) return { page: "keys" };
   if (first === "segments" && second === undefined) return { page: "segments" };
+  if (first === "flagd" && second === undefined) return { page: "flagd" };
   if (first === "segments" && second !== undefined && rest.length === 0)
     return { page: "segment", name: decodeURIComponent(second) };
   return { page: "not-found", hash };
@@ -42,4 +44,5 @@ export function flagsHref(search = "", state: StateFilter = "all"): string {
 export const flagHref = (name: string) => `#/flags/${encodeURIComponent(name)}`;
 export const KEYS_HREF = "#/keys";
 export const SEGMENTS_HREF = "#/segments";
+export const FLAGD_HREF = "#/flagd";
 export const segmentHref = (name: string) => `#/segments/${encodeURIComponent(name)}`;

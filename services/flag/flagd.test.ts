@@ -172,13 +172,19 @@ describe("documents flagd would refuse", () => {
     expect(await everything()).toEqual(before);
   });
 
-  test("a body that is not JSON is a 400", async () => {
-    const response = await fetch(`${stack.flag.url}/flagd/import`, {
+  test.each([
+    ["not JSON", "{flags", "Corpo da requisição inválido"],
+    ["a JSON array", "[]", "Corpo da requisição inválido"],
+    ["empty", "", "Documento flagd inválido"],
+    ["an object without flags", "{}", "Documento flagd inválido"],
+  ])("a body that is %s is a 400 saying so", async (_, text, message) => {
+    const { status, body } = await fetch(`${stack.flag.url}/flagd/import`, {
       method: "POST",
       headers: bearer(stack.key),
-      body: "{flags",
+      body: text,
     }).then(json);
-    expect(response.status).toBe(400);
+    expect(status).toBe(400);
+    expect(body.error).toStartWith(message);
   });
 });
 

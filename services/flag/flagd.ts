@@ -180,11 +180,23 @@ export function flagdRoutes(flagd: Flagd) {
       ({ body, request, requestId, principal }) =>
         flagd.importDocument(callerOf(request, requestId), principal, body),
       {
-        body: t.Unknown({
-          description:
-            "A flagd flag-definition document: `flags`, optional `$evaluators` and `metadata` " +
-            "(https://flagd.dev/schema/v0/flags.json)",
-        }),
+        // The import checks the document against flagd's schema and names the JSON pointer
+        // of a problem (an empty body's too); this schema only documents the fields.
+        body: t.Optional(
+          t.Object(
+            {
+              flags: t.Optional(t.Unknown({ description: "The flags, by key (required)" })),
+              $evaluators: t.Optional(t.Unknown({ description: "Shared targeting, by name" })),
+              metadata: t.Optional(t.Unknown({ description: "The flag set's metadata" })),
+              $schema: t.Optional(t.Unknown({ description: "Ignored, as flagd ignores it" })),
+            },
+            {
+              additionalProperties: true,
+              description:
+                "A flagd flag-definition document (https://flagd.dev/schema/v0/flags.json)",
+            },
+          ),
+        ),
         detail: {
           summary: "Import a flagd document (upsert; flags not in it are left alone)",
           description:

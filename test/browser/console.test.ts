@@ -787,6 +787,69 @@ describe("the console", () => {
     ]);
   });
 
+  test("flagd: a document's problem is named and changes nothing; a file imported; the whole configuration downloaded", async () => {
+    await page.getByRole("link", { name: "Import/export" }).click();
+    await heading("Import and export").waitFor();
+    const form = page.locator("form").filter({ has: page.getByLabel("flagd document") });
+    const file = form.getByLabel("flagd document");
+    const choose = (name: string, text: string) =>
+      file.setInputFiles({ name, mimeType: "application/json", buffer: Buffer.from(text) });
+    const importButton = form.getByRole("button", { name: "Import" });
+
+    await importButton.click();
+    await form.getByText("Choose a flagd document first.").waitFor();
+    await choose("notes.json", "{flags");
+    await importButton.click();
+    await form.getByText("notes.json is not JSON").waitFor();
+    expect(await file.getAttribute("aria-invalid")).toBe("true");
+    const broken = { flags: { "imported-banner": { state: "ON", variants: { on: true } } } };
+    await choose("broken.json", JSON.stringify(broken));
+    await importButton.click();
+    const problem = await form.getByRole("alert").textContent();
+    expect(problem).toContain("Flag 'imported-banner'");
+    expect(problem).toContain("(/flags/imported-banner/state)");
+    expect((await api("/flags/imported-banner")).status).toBe(404);
+    await expectAccessible("flagd");
+
+    const document = {
+      flags: {
+        "imported-banner": {
+          state: "ENABLED",
+          variants: { on: true, off: false },
+          defaultVariant: "off",
+          targeting: { if: [{ $ref: "imported-staff" }, "on", "off"] },
+        },
+        "imported-greeting": {
+          state: "ENABLED",
+          variants: { formal: "Good day", casual: "Hi" },
+          defaultVariant: "casual",
+        },
+      },
+      $evaluators: { "imported-staff": { ends_with: [{ var: "email" }, "@example.com"] } },
+    };
+    await choose("flags.json", JSON.stringify(document));
+    await importButton.click();
+    const result = page.getByRole("status").filter({ hasText: "Imported" });
+    await result.getByText("Flags: 2 created. Segments: 1 created.").waitFor();
+    const links = result.getByRole("link");
+    expect(await links.allTextContents()).toEqual(["imported-banner", "imported-greeting"]);
+    expect(await links.last().getAttribute("href")).toBe("#/flags/imported-greeting");
+    expect(
+      await ofrep("imported-banner", { targetingKey: "u", email: "a@example.com" }),
+    ).toMatchObject({ value: true, variant: "on" });
+    await importButton.click();
+    await result.getByText("Flags: 2 unchanged. Segments: 1 unchanged.").waitFor();
+
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Download flags.json" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe("flags.json");
+    const downloaded = JSON.parse(await Bun.file(await download.path()).text());
+    expect(downloaded).toEqual(await (await api("/flagd/export")).json());
+    expect(downloaded.flags["imported-greeting"]).toEqual(document.flags["imported-greeting"]);
+  });
+
   test("360 px wide: no page scrolls sideways", async () => {
     await page.setViewportSize({ width: 360, height: 740 });
     try {
@@ -795,6 +858,7 @@ describe("the console", () => {
         ["#/flags/checkout-redesign", "checkout-redesign"],
         [`#/flags/${THEME}`, THEME],
         ["#/segments", "Segments"],
+        ["#/flagd", "Import and export"],
         ["#/keys", "API keys"],
       ] as const) {
         await page.goto(`${app.url}/${hash}`);

@@ -63,15 +63,15 @@ export function FlagdPage() {
   const importing = useAction(async () => {
     setAnswer(undefined);
     if (file === undefined) throw new FieldError("document", "Choose a flagd document first.");
-    let document: unknown;
+    let parsed: unknown;
     try {
-      document = JSON.parse(await file.text());
+      parsed = JSON.parse(await file.text());
     } catch (error) {
       throw new FieldError("document", `${file.name} is not JSON: ${messageOf(error)}`);
     }
-    if (typeof document !== "object" || document === null || Array.isArray(document))
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
       throw new FieldError("document", `${file.name} is not a flagd document: no "flags" object.`);
-    setAnswer(await api.importFlagd(document as JsonObject));
+    setAnswer(await api.importFlagd(parsed as JsonObject));
   });
   const exporting = useAction(async () => {
     download("flags.json", `${JSON.stringify(await api.exportFlagd(), null, 2)}\n`);

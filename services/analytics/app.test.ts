@@ -7,11 +7,16 @@ import {
   sendV1Events,
   uniqueName,
   useEmulators,
-  waitFor,
 } from "../../test/support/analytics.ts";
 import { type AuthFixture, startAuthService } from "../../test/support/auth.ts";
 import { FakeClock } from "../../test/support/clock.ts";
-import { bearer, json, postgresReachable, TEST_POSTGRES_URL } from "../../test/support/testing.ts";
+import {
+  bearer,
+  json,
+  postgresReachable,
+  TEST_POSTGRES_URL,
+  waitFor,
+} from "../../test/support/testing.ts";
 import { HEARTBEAT_LIMIT_MS } from "./probes.ts";
 
 /** A port nothing listens on: connections are refused at once. */

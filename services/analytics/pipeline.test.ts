@@ -20,8 +20,8 @@ import {
   uniqueName,
   useEmulators,
   type V1Event,
-  waitFor,
 } from "../../test/support/analytics.ts";
+import { waitFor } from "../../test/support/testing.ts";
 import { sampleFraction } from "./items.ts";
 
 /** The emulators share two cores with everything else: generous, never a timing assertion. */

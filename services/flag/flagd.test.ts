@@ -11,7 +11,7 @@ import { checkDocument } from "@togglemaster/shared/flagd/document";
 import { testParts } from "../../test/support/data-service.ts";
 import { type DataServices, startDataServices } from "../../test/support/evaluation.ts";
 import { testbedDocument } from "../../test/support/flagd-testbed.ts";
-import { bearer, json, listen, memoryLogger } from "../../test/support/testing.ts";
+import { bearer, json, listen, memoryLogger, waitFor } from "../../test/support/testing.ts";
 import { createFlagApp } from "./app.ts";
 import { createFlagStore } from "./store.ts";
 import { createTargetingClient } from "./targeting-client.ts";
@@ -206,6 +206,47 @@ describe("an import that cannot be completed changes nothing", () => {
     },
     $evaluators: { is_ballmer: { "==": ["nobody", { var: "email" }] } },
   });
+
+  /**
+   * Runs an import while `table` holds an uncommitted row named `name`, so the import's own
+   * insert of that name waits on it; committing the row makes that insert conflict. The row
+   * is deleted afterwards.
+   */
+  async function racedBy(databaseUrl: string, table: string, column: string, name: string) {
+    const writer = createPool(databaseUrl, 2);
+    const client = await writer.connect();
+    await client.query("BEGIN");
+    const values = table === "flags" ? "($1)" : `($1, '{"type":"PERCENTAGE","value":5}')`;
+    const columns = table === "flags" ? column : `${column}, rules`;
+    await client.query(`INSERT INTO ${table} (${columns}) VALUES ${values}`, [name]);
+    const before = await everything();
+    const pending = importDocument(changing());
+    await waitFor("the import to wait on the row", async () => {
+      const { rows } = await writer.query(
+        "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE wait_event_type = 'Lock'",
+      );
+      return rows[0].waiting > 0;
+    });
+    await client.query("COMMIT");
+    client.release();
+    const answer = await pending;
+    await writer.query(`DELETE FROM ${table} WHERE ${column} = $1`, [name]);
+    await writer.end();
+    return { ...answer, before, after: await everything() };
+  }
+
+  test.each([
+    ["flag", "flagDatabaseUrl", "flags", "name", "not-there-before"],
+    ["rule", "targetingDatabaseUrl", "targeting_rules", "flag_name", "boolean-flag"],
+  ] as const)(
+    "a %s created meanwhile by a route: a 409 to try again, and nothing applied",
+    async (_, database, table, column, name) => {
+      const { status, body, before, after } = await racedBy(stack[database], table, column, name);
+      expect(status).toBe(409);
+      expect(body.code).toBe("IMPORT_RACED");
+      expect(after).toEqual(before);
+    },
+  );
 
   test("targeting-service down: the flags roll back (503 naming targeting)", async () => {
     const before = await everything();

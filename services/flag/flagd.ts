@@ -21,10 +21,11 @@ import { credentialOf, type KeyIdentity } from "@togglemaster/shared/auth-guard"
 import type { PublishChange } from "@togglemaster/shared/changes";
 import { conflict, HttpError, serviceUnavailable } from "@togglemaster/shared/errors";
 import type { DocumentProblem } from "@togglemaster/shared/flagd/document";
-import type {
-  ImportResult,
-  TargetingImportAnswer,
-  TargetingState,
+import {
+  type ImportResult,
+  importing,
+  type TargetingImportAnswer,
+  type TargetingState,
 } from "@togglemaster/shared/flagd-targeting";
 import { requestContext } from "@togglemaster/shared/http";
 import { sameJson } from "@togglemaster/shared/json";
@@ -102,28 +103,33 @@ export function createFlagd({ store, targeting, publish, logger }: FlagdOptions)
       targeting: TargetingImportAnswer;
     };
     try {
-      outcome = await store.transaction(async (tables) => {
-        if (!(await tables.flagSet.claimImport()))
-          throw conflict("Outra importação está em andamento; tente de novo", "IMPORT_IN_PROGRESS");
-        const stored = await tables.flags.lockAll(plan.flags.map(({ key }) => key));
-        const changes = plan.flags.flatMap(({ key, definition, settings }) => {
-          const current = stored.get(key);
-          if (current !== undefined && definesSame(current, definition)) return [];
-          const description = current?.description ?? "";
-          return [{ name: key, current, next: { name: key, description, ...settings } }];
-        });
-        await tables.flags.writeAll(by, changes, "imported");
-        const written = new Map(
-          changes.map(({ name, current }) => [name, current ? "updated" : "created"] as const),
-        );
-        const metadataBefore = await tables.flagSet.metadata();
-        const metadataChanged = !sameJson(metadataBefore, document.metadata);
-        if (metadataChanged)
-          await tables.flagSet.replaceMetadata(by, metadataBefore, document.metadata, "imported");
-        // Last before the commit: anything failing after this is the commit itself.
-        applied = await targeting.applyImport(caller, plan.targeting);
-        return { written, metadataChanged, targeting: applied };
-      });
+      outcome = await importing(
+        store.transaction(async (tables) => {
+          if (!(await tables.flagSet.claimImport()))
+            throw conflict(
+              "Outra importação está em andamento; tente de novo",
+              "IMPORT_IN_PROGRESS",
+            );
+          const stored = await tables.flags.lockAll(plan.flags.map(({ key }) => key));
+          const changes = plan.flags.flatMap(({ key, definition, settings }) => {
+            const current = stored.get(key);
+            if (current !== undefined && definesSame(current, definition)) return [];
+            const description = current?.description ?? "";
+            return [{ name: key, current, next: { name: key, description, ...settings } }];
+          });
+          await tables.flags.writeAll(by, changes, "imported");
+          const written = new Map(
+            changes.map(({ name, current }) => [name, current ? "updated" : "created"] as const),
+          );
+          const metadataBefore = await tables.flagSet.metadata();
+          const metadataChanged = !sameJson(metadataBefore, document.metadata);
+          if (metadataChanged)
+            await tables.flagSet.replaceMetadata(by, metadataBefore, document.metadata, "imported");
+          // Last before the commit: anything failing after this is the commit itself.
+          applied = await targeting.applyImport(caller, plan.targeting);
+          return { written, metadataChanged, targeting: applied };
+        }),
+      );
     } catch (error) {
       if (applied === undefined) throw error;
       throw await undoTargeting(caller, applied.previous, error);
@@ -204,8 +210,9 @@ export function flagdRoutes(flagd: Flagd) {
             "`created`, `updated` or `unchanged`. A document flagd would refuse is a 400 " +
             '`{"error","code":"INVALID_FLAGD_DOCUMENT","flag","pointer"}` and nothing of it ' +
             "is applied. Targeting is stored in targeting-service: 503/504 when it cannot be " +
-            "reached, and then nothing changes either. Documents up to " +
-            `${MAX_DOCUMENT_BYTES} bytes; a larger one is a 413.`,
+            "reached, and then nothing changes either; 409 (nothing applied, try again) while " +
+            "another import runs or when a flag or rule of the document was created meanwhile. " +
+            `Documents up to ${MAX_DOCUMENT_BYTES} bytes; a larger one is a 413.`,
         },
       },
     )

@@ -5,6 +5,8 @@
  * committed. The internal routes are authenticated like every route (flag-service forwards
  * its caller's credential) and live outside the public prefixes, so no ingress routes them.
  */
+import { isUniqueViolation } from "./db.ts";
+import { conflict } from "./errors.ts";
 import type { JsonObject } from "./flagd/document.ts";
 import type { Rule } from "./rules.ts";
 
@@ -12,6 +14,19 @@ import type { Rule } from "./rules.ts";
 export const TARGETING_IMPORT_PATH = "/flagd/targeting";
 /** `PUT`: puts a `TargetingState` back exactly, in one targeting transaction. */
 export const TARGETING_RESTORE_PATH = "/flagd/targeting/restore";
+
+/**
+ * A write of an import's transaction, where a unique violation means a record the import is
+ * creating was created meanwhile by a route: a 409 to try again, and nothing is applied.
+ */
+export const importing = <T>(write: Promise<T>): Promise<T> =>
+  write.catch((error: unknown) => {
+    if (!isUniqueViolation(error)) throw error;
+    throw conflict(
+      "Um registro do documento foi criado durante a importação; tente de novo",
+      "IMPORT_RACED",
+    );
+  });
 
 /** A rule as `GET /rules` lists it (the fields an export reads). */
 export interface RuleRecord {

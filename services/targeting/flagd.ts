@@ -16,6 +16,7 @@ import { badRequest } from "@togglemaster/shared/errors";
 import type { JsonObject } from "@togglemaster/shared/flagd/document";
 import {
   type ImportResult,
+  importing,
   type RuleImportResult,
   type StoredRuleState,
   type StoredSegmentState,
@@ -188,8 +189,8 @@ export function flagdTargetingRoutes({ store, publish }: FlagdTargetingRoutesOpt
           value === null ? null : ruleAt(value, at),
         );
         const segments = entriesOf(body.segments, "segments", targetingAt);
-        const { answer, notices } = await store.transaction((tables) =>
-          applyImport(tables, principal, rules, segments),
+        const { answer, notices } = await importing(
+          store.transaction((tables) => applyImport(tables, principal, rules, segments)),
         );
         announce(notices);
         return answer;
@@ -209,20 +210,22 @@ export function flagdTargetingRoutes({ store, publish }: FlagdTargetingRoutesOpt
       async ({ body, principal }) => {
         const rules = entriesOf(body.rules, "rules", ruleStateAt);
         const segments = entriesOf(body.segments, "segments", segmentStateAt);
-        const notices = await store.transaction(async (tables) => [
-          ...(await restore(
-            tables.rules,
-            "rule",
-            rules.map(([flag, rule]) => [flag, rule && { flag_name: flag, ...rule }]),
-            principal,
-          )),
-          ...(await restore(
-            tables.segments,
-            "segment",
-            segments.map(([name, segment]) => [name, segment && { name, ...segment }]),
-            principal,
-          )),
-        ]);
+        const notices = await importing(
+          store.transaction(async (tables) => [
+            ...(await restore(
+              tables.rules,
+              "rule",
+              rules.map(([flag, rule]) => [flag, rule && { flag_name: flag, ...rule }]),
+              principal,
+            )),
+            ...(await restore(
+              tables.segments,
+              "segment",
+              segments.map(([name, segment]) => [name, segment && { name, ...segment }]),
+              principal,
+            )),
+          ]),
+        );
         announce(notices);
         return { restored: notices.length };
       },

@@ -33,7 +33,7 @@ import type { ConsumerStore, ConsumerTuning } from "../../services/analytics/con
 import type { CounterUpdate } from "../../services/analytics/counters.ts";
 import type { DeleteOutcome, MessageQueue, QueuedMessage } from "../../services/analytics/queue.ts";
 import { createAnalyticsService } from "../../services/analytics/service.ts";
-import { listen, memoryLogger } from "./testing.ts";
+import { listen, memoryLogger, waitFor } from "./testing.ts";
 
 // ─── the service on the emulators ───────────────────────────────────────────────────────
 
@@ -389,19 +389,6 @@ export function expectedByHour(events: readonly EvaluationEvent[], flag: string)
     sums.variants[event.variant] = (sums.variants[event.variant] ?? 0) + 1;
   }
   return byHour;
-}
-
-/** Polls `check` until it returns true; fails with `what` after `timeoutMs`. */
-export async function waitFor(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(25);
-  }
 }
 
 export const uniqueName = (prefix: string) => `${prefix}-${crypto.randomUUID().slice(0, 8)}`;

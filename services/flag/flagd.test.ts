@@ -208,17 +208,20 @@ describe("an import that cannot be completed changes nothing", () => {
   });
 
   /**
-   * Runs an import while `table` holds an uncommitted row named `name`, so the import's own
-   * insert of that name waits on it; committing the row makes that insert conflict. The row
-   * is deleted afterwards.
+   * Runs an import while `table` holds `row` uncommitted, so the import's own insert of that
+   * name waits on it; committing the row makes that insert conflict. The row is deleted
+   * afterwards (its first column is the name).
    */
-  async function racedBy(databaseUrl: string, table: string, column: string, name: string) {
+  async function racedBy(databaseUrl: string, table: string, row: Record<string, string>) {
     const writer = createPool(databaseUrl, 2);
     const client = await writer.connect();
+    const columns = Object.keys(row);
+    const placeholders = columns.map((_, index) => `$${index + 1}`).join(", ");
     await client.query("BEGIN");
-    const values = table === "flags" ? "($1)" : `($1, '{"type":"PERCENTAGE","value":5}')`;
-    const columns = table === "flags" ? column : `${column}, rules`;
-    await client.query(`INSERT INTO ${table} (${columns}) VALUES ${values}`, [name]);
+    await client.query(
+      `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${placeholders})`,
+      Object.values(row),
+    );
     const before = await everything();
     const pending = importDocument(changing());
     await waitFor("the import to wait on the row", async () => {
@@ -230,18 +233,24 @@ describe("an import that cannot be completed changes nothing", () => {
     await client.query("COMMIT");
     client.release();
     const answer = await pending;
-    await writer.query(`DELETE FROM ${table} WHERE ${column} = $1`, [name]);
+    const [nameColumn = ""] = columns;
+    await writer.query(`DELETE FROM ${table} WHERE ${nameColumn} = $1`, [row[nameColumn]]);
     await writer.end();
     return { ...answer, before, after: await everything() };
   }
 
   test.each([
-    ["flag", "flagDatabaseUrl", "flags", "name", "not-there-before"],
-    ["rule", "targetingDatabaseUrl", "targeting_rules", "flag_name", "boolean-flag"],
+    ["flag", "flagDatabaseUrl", "flags", { name: "not-there-before" }],
+    [
+      "rule",
+      "targetingDatabaseUrl",
+      "targeting_rules",
+      { flag_name: "boolean-flag", rules: '{"type":"PERCENTAGE","value":5}' },
+    ],
   ] as const)(
     "a %s created meanwhile by a route: a 409 to try again, and nothing applied",
-    async (_, database, table, column, name) => {
-      const { status, body, before, after } = await racedBy(stack[database], table, column, name);
+    async (_, database, table, row) => {
+      const { status, body, before, after } = await racedBy(stack[database], table, row);
       expect(status).toBe(409);
       expect(body.code).toBe("IMPORT_RACED");
       expect(after).toEqual(before);

@@ -216,19 +216,18 @@ export function auditedTable<Fields extends Record<string, unknown>, Shown>(
   return (db: Queryable) => {
     const table = recordTable<Fields>(db, spec);
     const shown = (record: StoredRecord<Fields> | undefined) => record && show(record);
-    const append = (
+    const entry = (
       by: KeyIdentity,
       action: AuditAction,
       subject: string,
       before: Shown | null,
       after: Shown | null,
-    ) => appendAudit(db, { by, action, kind, subject, before, after });
+    ): AuditEntry => ({ by, action, kind, subject, before, after });
+    const append = (...fields: Parameters<typeof entry>) => appendAudit(db, entry(...fields));
 
     return {
       list: async () => (await table.list()).map(show),
       get: async (name: string) => shown(await table.get(name)),
-      /** The record, locked until the transaction ends. */
-      lock: (name: string) => table.lock(name),
       lockAll: (names: readonly string[]) => table.lockAll(names),
 
       /**
@@ -249,21 +248,17 @@ export function auditedTable<Fields extends Record<string, unknown>, Shown>(
         const inserted = await table.insertAll(fields(created));
         const replaced = await table.replaceAll(fields(updated));
         await table.removeAll(deleted.map(({ name }) => name));
-        const entry = (name: string, before: Shown | null, after: Shown | null) => ({
-          by,
-          action,
-          kind,
-          subject: name,
-          before,
-          after,
-        });
         await appendAudit(
           db,
-          ...created.map(({ name }, index) => entry(name, null, show(inserted[index] as Stored))),
-          ...updated.map(({ name, current }, index) =>
-            entry(name, show(current as Stored), show(replaced[index] as Stored)),
+          ...created.map(({ name }, index) =>
+            entry(by, action, name, null, show(inserted[index] as Stored)),
           ),
-          ...deleted.map(({ name, current }) => entry(name, show(current as Stored), null)),
+          ...updated.map(({ name, current }, index) =>
+            entry(by, action, name, show(current as Stored), show(replaced[index] as Stored)),
+          ),
+          ...deleted.map(({ name, current }) =>
+            entry(by, action, name, show(current as Stored), null),
+          ),
         );
         return [
           ...created.map(({ name }) => ({ name, action: "created" as const })),

@@ -40,6 +40,9 @@ export function recordTable<Fields extends Record<string, unknown>>(
       ? JSON.stringify(value)
       : value;
   const one = (rows: Row[]) => rows[0] && withIsoTimes<Stored>(rows[0]);
+  const all = (rows: Row[]) => rows.map((row) => withIsoTimes<Stored>(row));
+  const byName = (rows: Row[]) =>
+    new Map(rows.map((row) => [row[key] as string, withIsoTimes<Stored>(row)]));
   const given = `jsonb_populate_recordset(NULL::${table}, $1::jsonb) AS given`;
   /**
    * Runs `sql`, which reads `given`: the records as one bound value, a JSON array that
@@ -53,14 +56,14 @@ export function recordTable<Fields extends Record<string, unknown>>(
       Object.fromEntries([key, ...columns].map((column) => [column, record[column]])),
     );
     const { rows } = await db.query<Row>(sql, [JSON.stringify(bound)]);
-    const byName = new Map(rows.map((row) => [row[key] as string, withIsoTimes<Stored>(row)]));
-    return records.map((record) => byName.get(record[key] as string) as Stored);
+    const returned = byName(rows);
+    return records.map((record) => returned.get(record[key] as string) as Stored);
   }
 
   return {
     async list(): Promise<Stored[]> {
       const { rows } = await db.query<Row>(`${select} ORDER BY ${key}`);
-      return rows.map((row) => withIsoTimes<Stored>(row));
+      return all(rows);
     },
 
     async get(name: string): Promise<Stored | undefined> {
@@ -83,7 +86,7 @@ export function recordTable<Fields extends Record<string, unknown>>(
         `${select} WHERE ${key} = ANY($1::text[]) ORDER BY ${key} FOR UPDATE`,
         [names],
       );
-      return new Map(rows.map((row) => [row[key] as string, withIsoTimes<Stored>(row)]));
+      return byName(rows);
     },
 
     /** Inserts records in one statement; unique_violation as `insert`. */
@@ -115,7 +118,7 @@ export function recordTable<Fields extends Record<string, unknown>>(
         `DELETE FROM ${table} WHERE ${key} = ANY($1::text[]) ${returning}`,
         [names],
       );
-      return rows.map((row) => withIsoTimes<Stored>(row));
+      return all(rows);
     },
 
     /** Inserts a record; throws PostgreSQL's unique_violation when the name is taken. */

@@ -7,14 +7,16 @@
  * Start-up is the time from spawn to the first 200 from /health/ready (median of 5 runs);
  * memory is read from /proc/<pid>/status after the service has been idle for 2 s. auth, flag
  * and targeting stay up after their turn because evaluation is only ready when it can reach
- * them.
+ * them. Each service's floor is measured the same way in the same run: its libraries alone in
+ * an otherwise empty app (scripts/floors/), compiled like the services.
  */
 import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
+import { join } from "node:path";
 import type { ServiceName } from "@togglemaster/shared/topology";
 import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from "../test/support/testing.ts";
 import { emulatorEnvironment, emulatorWiring, startAwsLocal } from "./aws-local.ts";
-import { binaryPath, ensureBinaries, SERVICES } from "./build.ts";
+import { binaryPath, compileEntry, ensureBinaries, REPO_ROOT, SERVICES } from "./build.ts";
 import { provideDatabases, startPlatform } from "./platform.ts";
 import { startCommand } from "./runtimes.ts";
 
@@ -40,7 +42,27 @@ interface Memory {
 interface Measurement extends Memory {
   service: ServiceName;
   startupMs: number[];
+  floor?: Memory;
 }
+
+/** The floor each service stands on: the libraries it loads, in scripts/floors/. */
+const FLOORS = {
+  auth: "data-service",
+  flag: "data-service",
+  targeting: "data-service",
+  evaluation: "evaluation",
+  analytics: "analytics",
+} as const satisfies Record<ServiceName, string>;
+type Floor = (typeof FLOORS)[ServiceName];
+
+const floorBinary = (floor: Floor) => join(REPO_ROOT, "dist", "floors", `${floor}-linux-x64`);
+
+const compileFloors = () =>
+  Promise.all(
+    [...new Set(Object.values(FLOORS))].map((floor) =>
+      compileEntry(join(REPO_ROOT, "scripts", "floors", `${floor}.ts`), floorBinary(floor), "x64"),
+    ),
+  );
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -60,6 +82,16 @@ async function timedStart(service: ServiceName, env: Record<string, string>) {
   return { ms: performance.now() - started, running };
 }
 
+/** A floor started with its service's environment (on a port of its own), read after idling. */
+async function measureFloor(floor: Floor, env: Record<string, string>): Promise<Memory> {
+  const { PORT: _, ...rest } = env;
+  const running = await startCommand([floorBinary(floor)], rest, { pollIntervalMs: 2 });
+  await Bun.sleep(IDLE_MS);
+  const memory = memoryOf(running.pid);
+  await running.stop();
+  return memory;
+}
+
 /** Five timed starts, then one more left idle to read its memory; that one keeps running. */
 async function measure(service: ServiceName, env: Record<string, string>) {
   const startupMs: number[] = [];
@@ -76,17 +108,32 @@ async function measure(service: ServiceName, env: Record<string, string>) {
 }
 
 function formatTable(measurements: Measurement[]): string {
-  const columns = ["service", "median", "min", "max", "idle RSS", "anon", "file", "verdict"];
-  const rows = measurements.map(({ service, startupMs, rssMiB, anonymousMiB, fileMiB }) => {
+  const columns = [
+    "service",
+    "median",
+    "min",
+    "max",
+    "idle RSS",
+    "anon",
+    "file",
+    "floor RSS",
+    "floor anon",
+    "verdict",
+  ];
+  const mib = (value: number | undefined) =>
+    value === undefined ? "-" : `${value.toFixed(1)} MiB`;
+  const rows = measurements.map(({ service, startupMs, rssMiB, anonymousMiB, fileMiB, floor }) => {
     const middle = median(startupMs);
     return [
       service,
       `${middle.toFixed(0)} ms`,
       `${Math.min(...startupMs).toFixed(0)} ms`,
       `${Math.max(...startupMs).toFixed(0)} ms`,
-      `${rssMiB.toFixed(1)} MiB`,
-      `${anonymousMiB.toFixed(1)} MiB`,
-      `${fileMiB.toFixed(1)} MiB`,
+      mib(rssMiB),
+      mib(anonymousMiB),
+      mib(fileMiB),
+      mib(floor?.rssMiB),
+      mib(floor?.anonymousMiB),
       [
         middle < TARGET_STARTUP_MS ? "start ok" : "start SLOW",
         rssMiB <= TARGET_RSS_MIB && anonymousMiB <= TARGET_ANON_MIB ? "memory ok" : "memory HIGH",
@@ -107,7 +154,10 @@ function formatTable(measurements: Measurement[]): string {
 }
 
 async function main() {
-  await ensureBinaries(SERVICES.map((service) => ({ service, arch: "x64" as const })));
+  await Promise.all([
+    ensureBinaries(SERVICES.map((service) => ({ service, arch: "x64" as const }))),
+    compileFloors(),
+  ]);
   const aws = await startAwsLocal();
   const databases: TestDatabase[] = [];
   const urls = await provideDatabases(async (service) => {
@@ -116,6 +166,7 @@ async function main() {
     return created.url;
   });
   const measurements: Measurement[] = [];
+  const environments = new Map<ServiceName, Record<string, string>>();
   try {
     // Each service is measured, then left running: the next ones need it to be ready.
     const platform = await startPlatform({
@@ -127,11 +178,19 @@ async function main() {
       },
       secrets: { masterKey: MASTER_KEY, jwtSecret: JWT_SECRET },
       start: async (service, env) => {
+        environments.set(service, env);
         const { measurement, running } = await measure(service, env);
         measurements.push(measurement);
         return running;
       },
     });
+    const floors = new Map<Floor, Memory>();
+    for (const measurement of measurements) {
+      const floor = FLOORS[measurement.service];
+      const env = environments.get(measurement.service) ?? {};
+      if (!floors.has(floor)) floors.set(floor, await measureFloor(floor, env));
+      measurement.floor = floors.get(floor);
+    }
     await platform.stop();
   } finally {
     await Promise.all(databases.map((created) => created.drop()));
@@ -146,6 +205,7 @@ async function main() {
     `targets: start-up < ${TARGET_STARTUP_MS} ms, idle RSS <= ${TARGET_RSS_MIB} MiB, private <= ${TARGET_ANON_MIB} MiB\n`,
   );
   console.log(formatTable(measurements));
+  console.log("\nfloor: the service's libraries alone in an otherwise empty app (scripts/floors/)");
 }
 
 await main();

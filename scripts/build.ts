@@ -11,7 +11,7 @@
  * the npm registry and appends the bundle to it.
  */
 import { existsSync, rmSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { SERVICE_NAMES, type ServiceName } from "@togglemaster/shared/topology";
 
 export const REPO_ROOT = join(import.meta.dir, "..");
@@ -81,6 +81,12 @@ export function compile(target: BuildTarget): Promise<BuiltBinary> {
 async function compileTo(path: string, { service, arch }: BuildTarget): Promise<BuiltBinary> {
   const entry = entryPoint(service);
   if (!existsSync(entry)) throw new Error(`${service}: ${entry} does not exist`);
+  const { bytes, seconds } = await compileEntry(entry, path, arch);
+  return { service, arch, path, bytes, seconds };
+}
+
+/** `bun build --compile` of any entry file, with the flags the services ship with. */
+export async function compileEntry(entry: string, path: string, arch: Arch) {
   const started = performance.now();
   const build = Bun.spawn(
     [
@@ -107,16 +113,13 @@ async function compileTo(path: string, { service, arch }: BuildTarget): Promise<
     new Response(build.stdout).text(),
     new Response(build.stderr).text(),
   ]);
-  if (code !== 0) throw new Error(`${service} (${arch}) failed to compile:\n${stderr || stdout}`);
+  if (code !== 0)
+    throw new Error(
+      `${relative(REPO_ROOT, entry)} (${arch}) failed to compile:\n${stderr || stdout}`,
+    );
   // The map is embedded in the executable; the copy written beside it is redundant.
   rmSync(`${path}.map`, { force: true });
-  return {
-    service,
-    arch,
-    path,
-    bytes: statSync(path).size,
-    seconds: (performance.now() - started) / 1000,
-  };
+  return { bytes: statSync(path).size, seconds: (performance.now() - started) / 1000 };
 }
 
 /**

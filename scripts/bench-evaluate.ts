@@ -15,6 +15,7 @@
  */
 import type { ServiceName } from "@togglemaster/shared/topology";
 import { type Stack, startStack } from "../test/support/stack.ts";
+import { cpuSeconds, median } from "./process-stats.ts";
 import { freePort, type RunningService, startCommand } from "./runtimes.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -51,12 +52,6 @@ function parseWrk(output: string): WrkResult {
       Number(errors) +
       (socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0),
   };
-}
-
-/** CPU seconds a process has used so far (user + system), from /proc. */
-async function cpuSeconds(pid: number): Promise<number> {
-  const fields = (await Bun.file(`/proc/${pid}/stat`).text()).split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function wrk(
@@ -123,14 +118,6 @@ async function measure(
   const spent = (await cpuSeconds(server.pid)) - before;
   return { name, ...result, cpuMicros: (spent / (result.requestsPerSecond * SECONDS)) * 1e6 };
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length / 2;
-  return sorted.length % 2 === 1
-    ? (sorted[Math.floor(middle)] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
 
 /** Each figure of a row: the median over its rounds. */
 function medianRow(runs: Measured[]): Measured {

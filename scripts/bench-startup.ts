@@ -10,7 +10,6 @@
  * them. Each service's floor is measured the same way in the same run: its libraries alone in
  * an otherwise empty app (scripts/floors/), compiled like the services.
  */
-import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import type { ServiceName } from "@togglemaster/shared/topology";
@@ -18,6 +17,7 @@ import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from "../test/s
 import { emulatorEnvironment, emulatorWiring, startAwsLocal } from "./aws-local.ts";
 import { binaryPath, compileEntry, ensureBinaries, REPO_ROOT, SERVICES } from "./build.ts";
 import { provideDatabases, startPlatform } from "./platform.ts";
+import { type Memory, median, memoryOf } from "./process-stats.ts";
 import { startCommand } from "./runtimes.ts";
 
 const RUNS = 5;
@@ -27,17 +27,6 @@ const TARGET_RSS_MIB = 50;
 const TARGET_ANON_MIB = 16;
 const MASTER_KEY = "bench-master-key-0123456789";
 const JWT_SECRET = "bench-jwt-secret-0123456789abcdef0123";
-
-/**
- * VmRSS splits into anonymous memory (heaps, private to the process) and file-backed pages,
- * mostly of the executable itself (runtime and bytecode), which the kernel shares and can
- * drop under pressure.
- */
-interface Memory {
-  rssMiB: number;
-  anonymousMiB: number;
-  fileMiB: number;
-}
 
 interface Measurement extends Memory {
   service: ServiceName;
@@ -63,18 +52,6 @@ const compileFloors = () =>
       compileEntry(join(REPO_ROOT, "scripts", "floors", `${floor}.ts`), floorBinary(floor), "x64"),
     ),
   );
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-};
-
-function memoryOf(pid: number): Memory {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const mib = (field: string) =>
-    Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(status)?.[1]) / 1024;
-  return { rssMiB: mib("VmRSS"), anonymousMiB: mib("RssAnon"), fileMiB: mib("RssFile") };
-}
 
 async function timedStart(service: ServiceName, env: Record<string, string>) {
   const started = performance.now();

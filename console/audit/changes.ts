@@ -3,6 +3,7 @@
  * it set, altered or removed. Pure, so every history of the console reads alike.
  */
 import type { Actor, HistoryEntry, JsonObject } from "../api.ts";
+import { isJsonObject } from "../ui/json.ts";
 
 /** What a history is of: each kind has its own words for its changes. */
 export type Subject = "flag" | "rule" | "segment" | "key";
@@ -28,15 +29,12 @@ const OPENED: Record<Subject, readonly string[]> = {
   key: [],
 };
 
-const isPlainObject = (value: unknown): value is JsonObject =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
 /** A record's fields, opened ones as dotted paths (an empty one has none), values as JSON. */
 function fieldsOf(subject: Subject, record: JsonObject | null): Map<string, string> {
   const fields = new Map<string, string>();
   for (const [key, value] of Object.entries(record ?? {})) {
     if (BOOKKEEPING.has(key)) continue;
-    if (OPENED[subject].includes(key) && isPlainObject(value))
+    if (OPENED[subject].includes(key) && isJsonObject(value))
       for (const [name, child] of Object.entries(value))
         fields.set(`${key}.${name}`, JSON.stringify(child));
     else fields.set(key, JSON.stringify(value));

@@ -1,8 +1,9 @@
 import { useState } from "preact/hooks";
-import type { ImportAnswer, ImportResult, JsonObject } from "../api.ts";
+import type { ImportAnswer, ImportResult } from "../api.ts";
 import { FieldError, fieldError, messageOf } from "../errors.ts";
 import { flagHref } from "../router.ts";
 import { Field } from "../ui/field.tsx";
+import { formatJson, isJsonObject } from "../ui/json.ts";
 import { ErrorMessage } from "../ui/messages.tsx";
 import { usePageHeading } from "../ui/page.ts";
 import { submitting, useAction } from "../ui/use-action.ts";
@@ -69,12 +70,12 @@ export function FlagdPage() {
     } catch (error) {
       throw new FieldError("document", `${file.name} is not JSON: ${messageOf(error)}`);
     }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    if (!isJsonObject(parsed))
       throw new FieldError("document", `${file.name} is not a flagd document: no "flags" object.`);
-    setAnswer(await api.importFlagd(parsed as JsonObject));
+    setAnswer(await api.importFlagd(parsed));
   });
   const exporting = useAction(async () => {
-    download("flags.json", `${JSON.stringify(await api.exportFlagd(), null, 2)}\n`);
+    download("flags.json", `${formatJson(await api.exportFlagd())}\n`);
   });
   const problem = fieldError(importing.error, ["document"]);
 

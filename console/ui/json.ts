@@ -1,3 +1,4 @@
+import type { JsonObject } from "../api.ts";
 import { FieldError } from "../errors.ts";
 
 /**
@@ -18,3 +19,7 @@ export function parseJson(text: string, field: string, what: string): unknown {
 
 /** JSON as it is edited: indented, one field a line. */
 export const formatJson = (value: unknown) => JSON.stringify(value, null, 2);
+
+/** An object in braces: not null, not an array. */
+export const isJsonObject = (value: unknown): value is JsonObject =>
+  typeof value === "object" && value !== null && !Array.isArray(value);

@@ -2,7 +2,8 @@
  * A flag's variants as a person edits them: one row per variant, its value kept as typed
  * and converted to the flag's type on save. flagd wants every variant of a flag of one type.
  */
-import type { JsonObject, Variants, VariantValue } from "../api.ts";
+import type { Variants, VariantValue } from "../api.ts";
+import { isJsonObject } from "../ui/json.ts";
 
 export const VARIANT_TYPES = ["boolean", "string", "number", "object"] as const;
 export type VariantType = (typeof VARIANT_TYPES)[number];
@@ -120,8 +121,8 @@ function parseVariant(type: VariantType, text: string): Parsed {
       } catch (error) {
         return { ok: false, problem: `is not valid JSON (${(error as Error).message})` };
       }
-      return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
-        ? { ok: true, value: parsed as JsonObject }
+      return isJsonObject(parsed)
+        ? { ok: true, value: parsed }
         : { ok: false, problem: "must be a JSON object, in braces" };
     }
   }

@@ -33,8 +33,9 @@ export function recordTable<Fields extends Record<string, unknown>>(
   { table, key, columns, jsonColumns = [] }: RecordTableSpec<Fields>,
 ) {
   type Stored = StoredRecord<Fields>;
-  const returning = `RETURNING id, ${key}, ${columns.join(", ")}, created_at, updated_at`;
-  const select = `SELECT id, ${key}, ${columns.join(", ")}, created_at, updated_at FROM ${table}`;
+  const stored = ["id", key, ...columns, "created_at", "updated_at"];
+  const returning = `RETURNING ${stored.join(", ")}`;
+  const select = `SELECT ${stored.join(", ")} FROM ${table}`;
   const param = (column: string, value: unknown) =>
     jsonColumns.includes(column as keyof Fields & string) && value !== null
       ? JSON.stringify(value)
@@ -101,9 +102,7 @@ export function recordTable<Fields extends Record<string, unknown>>(
     /** Sets every column of each named record to the values given, in one statement. */
     replaceAll(records: readonly Fields[]): Promise<Stored[]> {
       const assignments = columns.map((column) => `${column} = given.${column}`).join(", ");
-      const qualified = ["id", key, ...columns, "created_at", "updated_at"]
-        .map((column) => `${table}.${column}`)
-        .join(", ");
+      const qualified = stored.map((column) => `${table}.${column}`).join(", ");
       return withGiven(
         `UPDATE ${table} SET ${assignments} FROM ${given}
          WHERE ${table}.${key} = given.${key} RETURNING ${qualified}`,

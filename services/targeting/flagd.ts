@@ -108,27 +108,26 @@ async function applyImport(
   segments: [string, JsonObject][],
 ): Promise<{ answer: TargetingImportAnswer; notices: ChangeNotice[] }> {
   const storedRules = await tables.rules.lockAll(rules.map(([flag]) => flag));
-  const ruleResults = rules.map(
-    ([flag, rule]) => [flag, ruleImportResult(storedRules.get(flag), rule)] as const,
-  );
-  const ruleChanges = rules.flatMap(([flag, rule], index) => {
-    if (ruleResults[index]?.[1] === "unchanged") return [];
+  const ruleEntries = rules.map(([flag, rule]) => {
+    const current = storedRules.get(flag);
     const next = rule && { flag_name: flag, is_enabled: true, rules: rule };
-    return [{ name: flag, current: storedRules.get(flag), next }];
+    return { name: flag, current, next, result: ruleImportResult(current, rule) };
   });
+  const ruleChanges = ruleEntries.filter(({ result }) => result !== "unchanged");
 
   const storedSegments = await tables.segments.lockAll(segments.map(([name]) => name));
-  const segmentResults = segments.map(([name, definition]): [string, ImportResult] => {
-    const current = storedSegments.get(name);
-    if (current === undefined) return [name, "created"];
-    return [name, sameJson(current.definition, definition) ? "unchanged" : "updated"];
-  });
-  const segmentChanges = segments.flatMap(([name, definition], index) => {
-    if (segmentResults[index]?.[1] === "unchanged") return [];
+  const segmentEntries = segments.map(([name, definition]) => {
     const current = storedSegments.get(name);
     const next = { name, definition, description: current?.description ?? "" };
-    return [{ name, current, next }];
+    const result: ImportResult =
+      current === undefined
+        ? "created"
+        : sameJson(current.definition, definition)
+          ? "unchanged"
+          : "updated";
+    return { name, current, next, result };
   });
+  const segmentChanges = segmentEntries.filter(({ result }) => result !== "unchanged");
 
   const notices = [
     ...noticesOf("rule", await tables.rules.writeAll(by, ruleChanges, "imported")),
@@ -141,9 +140,11 @@ async function applyImport(
     Object.fromEntries(
       changes.map(({ name, current }) => [name, current === undefined ? null : state(current)]),
     );
+  const results = <Result>(entries: { name: string; result: Result }[]) =>
+    Object.fromEntries(entries.map(({ name, result }) => [name, result]));
   const answer: TargetingImportAnswer = {
-    rules: Object.fromEntries(ruleResults),
-    segments: Object.fromEntries(segmentResults),
+    rules: results(ruleEntries),
+    segments: results(segmentEntries),
     previous: {
       rules: previous(ruleChanges, ruleState),
       segments: previous(segmentChanges, segmentState),

@@ -8,7 +8,8 @@
  * memory is read from /proc/<pid>/status after the service has been idle for 2 s. auth, flag
  * and targeting stay up after their turn because evaluation is only ready when it can reach
  * them. Each service's floor is measured the same way in the same run: its libraries alone in
- * an otherwise empty app (scripts/floors/), compiled like the services.
+ * an otherwise empty app (scripts/floors/), compiled like the services, its bytecode laid out
+ * by the order a first start of it recorded.
  */
 import { cpus } from "node:os";
 import { join } from "node:path";
@@ -45,12 +46,13 @@ const FLOORS = {
 type Floor = (typeof FLOORS)[ServiceName];
 
 const floorBinary = (floor: Floor) => join(REPO_ROOT, "dist", "floors", `${floor}-linux-x64`);
-
-const compileFloors = () =>
-  Promise.all(
-    [...new Set(Object.values(FLOORS))].map((floor) =>
-      compileEntry(join(REPO_ROOT, "scripts", "floors", `${floor}.ts`), floorBinary(floor), "x64"),
-    ),
+const floorOrder = (floor: Floor) => `${floorBinary(floor)}.order`;
+const compileFloor = (floor: Floor, order?: string) =>
+  compileEntry(
+    join(REPO_ROOT, "scripts", "floors", `${floor}.ts`),
+    floorBinary(floor),
+    "x64",
+    order,
   );
 
 async function timedStart(service: ServiceName, env: Record<string, string>) {
@@ -59,9 +61,16 @@ async function timedStart(service: ServiceName, env: Record<string, string>) {
   return { ms: performance.now() - started, running };
 }
 
-/** A floor started with its service's environment (on a port of its own), read after idling. */
+/**
+ * A floor started with its service's environment (on a port of its own), read after idling.
+ * A first start records its bytecode order, as scripts/record-order.ts does for the services.
+ */
 async function measureFloor(floor: Floor, env: Record<string, string>): Promise<Memory> {
   const { PORT: _, ...rest } = env;
+  await compileFloor(floor);
+  const recording = { ...rest, BUN_BYTECODE_ORDER_OUT: floorOrder(floor) };
+  await (await startCommand([floorBinary(floor)], recording, { pollIntervalMs: 2 })).stop();
+  await compileFloor(floor, floorOrder(floor));
   const running = await startCommand([floorBinary(floor)], rest, { pollIntervalMs: 2 });
   await Bun.sleep(IDLE_MS);
   const memory = memoryOf(running.pid);
@@ -131,10 +140,7 @@ function formatTable(measurements: Measurement[]): string {
 }
 
 async function main() {
-  await Promise.all([
-    ensureBinaries(SERVICES.map((service) => ({ service, arch: "x64" as const }))),
-    compileFloors(),
-  ]);
+  await ensureBinaries(SERVICES.map((service) => ({ service, arch: "x64" as const })));
   const aws = await startAwsLocal();
   const databases: TestDatabase[] = [];
   const urls = await provideDatabases(async (service) => {

@@ -4,11 +4,14 @@
  * one runs under qemu user-mode emulation. TM_SKIP_BINARIES=1 skips the binary part.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { statSync, utimesSync } from "node:fs";
+import { readFileSync, rmSync, statSync, utimesSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createTestDatabase, type TestDatabase } from "../test/support/testing.ts";
 import {
   ARCHES,
   binaryPath,
+  bytecodeOrderPath,
   compile,
   ensureBinaries,
   newestSourceTime,
@@ -51,6 +54,12 @@ describe("parseBuildArgs", () => {
     expect(() => parseBuildArgs(["auth", "--arch"])).toThrow(/--arch must be one of/);
   });
 });
+
+/** An order file's entries (one function or module each), without its version line. */
+const orderEntries = (path: string) =>
+  readFileSync(path, "utf8")
+    .split("\n")
+    .filter((line) => line.includes(" "));
 
 const skipBinaries = process.env.TM_SKIP_BINARIES === "1";
 if (skipBinaries) console.warn("TM_SKIP_BINARIES=1: not building or running the service binaries");
@@ -111,6 +120,21 @@ describe.skipIf(skipBinaries)("the binaries", () => {
     expect((await fetch(`${auth.url}/health/ready`)).status).toBe(200);
     expect(await auth.stop()).toBe(0);
     expect(auth.output()).toContain('"message":"stopped"');
+  });
+
+  test("auth's recorded bytecode order still covers what its binary runs as it starts", async () => {
+    const recorded = join(tmpdir(), `auth-${process.pid}.order`);
+    const auth = await startService("auth", "binary", {
+      ...authEnv(),
+      BUN_BYTECODE_ORDER_OUT: recorded,
+    });
+    expect(await auth.stop()).toBe(0);
+    const used = orderEntries(recorded);
+    const profile = new Set(orderEntries(bytecodeOrderPath("auth")));
+    rmSync(recorded);
+    expect(used.length).toBeGreaterThan(1000);
+    // Below this the profile is stale (new dependencies, say): `bun scripts/record-order.ts`.
+    expect(used.filter((entry) => profile.has(entry)).length / used.length).toBeGreaterThan(0.9);
   });
 
   test("the arm64 auth binary serves under qemu", async () => {

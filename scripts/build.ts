@@ -1,7 +1,9 @@
 /**
  * Compiles every service into one self-contained Linux executable per architecture:
  * `dist/<service>-linux-x64` and `dist/<service>-linux-arm64`: minified, precompiled to
- * bytecode, with the source map embedded so stack traces point at the TypeScript sources.
+ * bytecode laid out by the service's recorded profile (`bytecode.order`, see
+ * scripts/record-order.ts), with the source map embedded so stack traces point at the
+ * TypeScript sources.
  *
  *   bun scripts/build.ts                      all services, both architectures
  *   bun scripts/build.ts auth flag            some services
@@ -34,6 +36,17 @@ export const entryPoint = (service: ServiceName) => join(REPO_ROOT, "services", 
 
 export const binaryPath = (service: ServiceName, arch: Arch = "x64") =>
   join(REPO_ROOT, "dist", `${service}-linux-${arch}`);
+
+/** Which functions a run of the service used, in order (written by scripts/record-order.ts). */
+export const bytecodeOrderPath = (service: ServiceName) =>
+  join(REPO_ROOT, "services", service, "bytecode.order");
+
+/**
+ * The executables start with JIT tier-up thresholds this many times the normal ones: code that
+ * runs once while a service starts stays in the interpreter instead of costing compiler time
+ * and memory. services/shared/serve.ts restores the normal policy once the service listens.
+ */
+export const STARTUP_JIT_POLICY = 1000;
 
 /** Reads `[service...] [--arch x64|arm64]`; no service means all of them. */
 export function parseBuildArgs(args: string[]): BuildTarget[] {
@@ -81,12 +94,22 @@ export function compile(target: BuildTarget): Promise<BuiltBinary> {
 async function compileTo(path: string, { service, arch }: BuildTarget): Promise<BuiltBinary> {
   const entry = entryPoint(service);
   if (!existsSync(entry)) throw new Error(`${service}: ${entry} does not exist`);
-  const { bytes, seconds } = await compileEntry(entry, path, arch);
+  const order = bytecodeOrderPath(service);
+  const { bytes, seconds } = await compileEntry(
+    entry,
+    path,
+    arch,
+    existsSync(order) ? order : undefined,
+  );
   return { service, arch, path, bytes, seconds };
 }
 
-/** `bun build --compile` of any entry file, with the flags the services ship with. */
-export async function compileEntry(entry: string, path: string, arch: Arch) {
+/**
+ * `bun build --compile` of any entry file, with the flags the services ship with. `order` is a
+ * file `BUN_BYTECODE_ORDER_OUT` wrote: the bytecode a run used goes together at the front, so
+ * a start reads fewer pages of the executable. Without it the bytecode follows the source.
+ */
+export async function compileEntry(entry: string, path: string, arch: Arch, order?: string) {
   const started = performance.now();
   const build = Bun.spawn(
     [
@@ -99,6 +122,8 @@ export async function compileEntry(entry: string, path: string, arch: Arch) {
       "--sourcemap",
       // Precompiled bytecode more than halves start-up (the bundle is not parsed at launch).
       "--bytecode",
+      ...(order === undefined ? [] : [`--bytecode-order=${order}`]),
+      `--compile-jit-policy=${STARTUP_JIT_POLICY}`,
       "--format=esm",
       // Configuration comes from the environment only, never from files in the working directory.
       "--no-compile-autoload-dotenv",
@@ -149,7 +174,7 @@ export async function buildBinaries(
 export function newestSourceTime(): number {
   // The console is bundled into flag-service's binary.
   const sources = [
-    ...new Bun.Glob("services/**/*.{ts,sql}").scanSync({ cwd: REPO_ROOT }),
+    ...new Bun.Glob("services/**/*.{ts,sql,order}").scanSync({ cwd: REPO_ROOT }),
     ...new Bun.Glob("console/**/*.{ts,tsx,css,html}").scanSync({ cwd: REPO_ROOT }),
   ].filter((file) => !file.endsWith(".test.ts"));
   const inputs = [...sources, "package.json", "bun.lock", "bunfig.toml", "scripts/build.ts"];

@@ -12,3 +12,8 @@ new Elysia()
     return { status: "ready" };
   })
   .listen(Number(process.env.PORT));
+
+// As the services do (services/shared/serve.ts): the normal JIT policy once listening, and an
+// exit on SIGTERM, which is when a run writes its bytecode order.
+Bun.unsafe.setJITPolicy(1);
+process.on("SIGTERM", () => process.exit(0));

@@ -20,3 +20,8 @@ new Elysia()
     return { status: "ready", queue: sqs.config.serviceId };
   })
   .listen(Number(process.env.PORT));
+
+// As the services do (services/shared/serve.ts): the normal JIT policy once listening, and an
+// exit on SIGTERM, which is when a run writes its bytecode order.
+Bun.unsafe.setJITPolicy(1);
+process.on("SIGTERM", () => process.exit(0));

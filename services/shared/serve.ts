@@ -39,6 +39,9 @@ export async function serve(service: Service, hostname = "0.0.0.0"): Promise<voi
     stopListening = () => server.shutdown();
   } else {
     app.listen({ port, hostname, maxRequestBodySize: 1024 * 1024 });
+    // The executables start with the JIT holding back (scripts/build.ts): start-up code runs
+    // once. What runs from now on is serving, which deserves the normal policy.
+    Bun.unsafe.setJITPolicy(1);
     stopListening = async () => {
       await app.stop();
     };

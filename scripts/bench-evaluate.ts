@@ -247,7 +247,11 @@ async function main() {
       url: bareServer.url,
     });
 
-    const shipped = await startStack({ services: ["auth", "flag", "targeting", "evaluation"] });
+    const shipped = await startStack({
+      services: ["auth", "flag", "targeting", "evaluation"],
+      // The stack ships counts every second for tests; empty is the service's own default.
+      extraEnv: { evaluation: { EVENT_COUNTS_INTERVAL_MS: "" } },
+    });
     stacks.push(shipped);
     const { key } = await shipped.createKey("bench");
     await createFlags(shipped, key);

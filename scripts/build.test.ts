@@ -4,13 +4,14 @@
  * one runs under qemu user-mode emulation. TM_SKIP_BINARIES=1 skips the binary part.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, rmSync, statSync, utimesSync } from "node:fs";
+import { rmSync, statSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase, type TestDatabase } from "../test/support/testing.ts";
 import {
   ARCHES,
   binaryPath,
+  bytecodeOrderEntries,
   bytecodeOrderPath,
   compile,
   ensureBinaries,
@@ -54,12 +55,6 @@ describe("parseBuildArgs", () => {
     expect(() => parseBuildArgs(["auth", "--arch"])).toThrow(/--arch must be one of/);
   });
 });
-
-/** An order file's entries (one function or module each), without its version line. */
-const orderEntries = (path: string) =>
-  readFileSync(path, "utf8")
-    .split("\n")
-    .filter((line) => line.includes(" "));
 
 const skipBinaries = process.env.TM_SKIP_BINARIES === "1";
 if (skipBinaries) console.warn("TM_SKIP_BINARIES=1: not building or running the service binaries");
@@ -129,8 +124,8 @@ describe.skipIf(skipBinaries)("the binaries", () => {
       BUN_BYTECODE_ORDER_OUT: recorded,
     });
     expect(await auth.stop()).toBe(0);
-    const used = orderEntries(recorded);
-    const profile = new Set(orderEntries(bytecodeOrderPath("auth")));
+    const used = bytecodeOrderEntries(recorded);
+    const profile = new Set(bytecodeOrderEntries(bytecodeOrderPath("auth")));
     rmSync(recorded);
     expect(used.length).toBeGreaterThan(1000);
     // Below this the profile is stale (new dependencies, say): `bun scripts/record-order.ts`.

@@ -12,7 +12,7 @@
  * Cross-compiling needs no emulator: Bun fetches the other architecture's runtime once from
  * the npm registry and appends the bundle to it.
  */
-import { existsSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { SERVICE_NAMES, type ServiceName } from "@togglemaster/shared/topology";
 
@@ -40,6 +40,12 @@ export const binaryPath = (service: ServiceName, arch: Arch = "x64") =>
 /** Which functions a run of the service used, in order (written by scripts/record-order.ts). */
 export const bytecodeOrderPath = (service: ServiceName) =>
   join(REPO_ROOT, "services", service, "bytecode.order");
+
+/** An order file's entries (one function or module each), without its version line. */
+export const bytecodeOrderEntries = (path: string) =>
+  readFileSync(path, "utf8")
+    .split("\n")
+    .filter((line) => line.includes(" "));
 
 /**
  * The executables start with JIT tier-up thresholds this many times the normal ones: code that

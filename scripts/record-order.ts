@@ -14,7 +14,13 @@
 import { relative } from "node:path";
 import { SERVICE_NAMES, type ServiceName } from "@togglemaster/shared/topology";
 import { type Stack, startStack } from "../test/support/stack.ts";
-import { buildBinaries, bytecodeOrderPath, formatSizes, REPO_ROOT } from "./build.ts";
+import {
+  buildBinaries,
+  bytecodeOrderEntries,
+  bytecodeOrderPath,
+  formatSizes,
+  REPO_ROOT,
+} from "./build.ts";
 
 const EVALUATIONS = 200;
 
@@ -81,10 +87,8 @@ async function main() {
   }
   for (const service of SERVICE_NAMES) {
     const path = bytecodeOrderPath(service);
-    const entries = (await Bun.file(path).text()).split("\n").filter((line) => line.includes(" "));
-    console.log(
-      `${service}: ${entries.length} functions and modules in ${relative(REPO_ROOT, path)}`,
-    );
+    const entries = bytecodeOrderEntries(path).length;
+    console.log(`${service}: ${entries} functions and modules in ${relative(REPO_ROOT, path)}`);
   }
 }
 

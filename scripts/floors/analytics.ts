@@ -5,6 +5,7 @@
 import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { Elysia } from "elysia";
+import { listening } from "./listening.ts";
 
 const region = process.env.AWS_REGION;
 const sqs = new SQSClient({ region, endpoint: process.env.AWS_ENDPOINT_URL_SQS });
@@ -19,8 +20,4 @@ new Elysia()
     return { status: "ready" };
   })
   .listen(Number(process.env.PORT));
-
-// As the services do (services/shared/serve.ts): the normal JIT policy once listening, and an
-// exit on SIGTERM, which is when a run writes its bytecode order.
-Bun.unsafe.setJITPolicy(1);
-process.on("SIGTERM", () => process.exit(0));
+listening();

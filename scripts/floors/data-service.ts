@@ -2,6 +2,7 @@
 import { Elysia } from "elysia";
 import Redis from "ioredis";
 import pg from "pg";
+import { listening } from "./listening.ts";
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
 const redis = new Redis(process.env.REDIS_URL ?? "");
@@ -12,8 +13,4 @@ new Elysia()
     return { status: "ready" };
   })
   .listen(Number(process.env.PORT));
-
-// As the services do (services/shared/serve.ts): the normal JIT policy once listening, and an
-// exit on SIGTERM, which is when a run writes its bytecode order.
-Bun.unsafe.setJITPolicy(1);
-process.on("SIGTERM", () => process.exit(0));
+listening();

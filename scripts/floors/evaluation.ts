@@ -6,6 +6,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { FetchHttpHandler } from "@smithy/fetch-http-handler";
 import { Elysia } from "elysia";
 import Redis from "ioredis";
+import { listening } from "./listening.ts";
 
 const redis = new Redis(process.env.REDIS_URL ?? "");
 const sqs = new SQSClient({
@@ -20,8 +21,4 @@ new Elysia()
     return { status: "ready", queue: sqs.config.serviceId };
   })
   .listen(Number(process.env.PORT));
-
-// As the services do (services/shared/serve.ts): the normal JIT policy once listening, and an
-// exit on SIGTERM, which is when a run writes its bytecode order.
-Bun.unsafe.setJITPolicy(1);
-process.on("SIGTERM", () => process.exit(0));
+listening();

@@ -38,5 +38,8 @@ test("sha1Prefix is the first 32 bits of node:crypto's SHA-1, for every length a
   for (const text of texts) {
     const expected = crypto.createHash("sha1").update(text).digest().readUInt32BE(0);
     expect(sha1Prefix(text)).toBe(expected);
+    // Split anywhere, the two parts hash as their concatenation.
+    for (const at of new Set([0, 1, text.length >> 1, text.length]))
+      expect(sha1Prefix(text.slice(0, at), text.slice(at))).toBe(expected);
   }
 });

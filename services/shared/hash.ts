@@ -10,21 +10,25 @@ let block = new Uint8Array(128);
 const words = new Int32Array(80);
 
 /**
- * The first 32 bits of the SHA-1 of a string's UTF-8 bytes, as an unsigned integer. Once per
- * evaluation of a percentage rule (v1's bucket), so it is written out: `createHash` costs
- * a native object, a digest buffer and their finalisation on every call.
+ * The first 32 bits of the SHA-1 of the UTF-8 bytes of `text + suffix`, as an unsigned
+ * integer. Once per evaluation of a percentage rule (v1's bucket), so it is written out:
+ * `createHash` costs a native object, a digest buffer and their finalisation on every call.
+ * The two parts are read where they are, never concatenated.
  */
-export function sha1Prefix(text: string): number {
-  let length = text.length;
+export function sha1Prefix(text: string, suffix = ""): number {
   let ascii = true;
-  for (let index = 0; index < length && ascii; index++) ascii = text.charCodeAt(index) < 0x80;
-  const encoded = ascii ? undefined : utf8.encode(text);
-  if (encoded !== undefined) length = encoded.length;
+  for (let index = 0; index < text.length && ascii; index++) ascii = text.charCodeAt(index) < 0x80;
+  for (let index = 0; index < suffix.length && ascii; index++)
+    ascii = suffix.charCodeAt(index) < 0x80;
+  const encoded = ascii ? undefined : utf8.encode(text + suffix);
+  const length = encoded === undefined ? text.length + suffix.length : encoded.length;
   const padded = ((length + 8) >>> 6) * 64 + 64;
   if (block.length < padded) block = new Uint8Array(padded * 2);
-  if (encoded === undefined)
-    for (let index = 0; index < length; index++) block[index] = text.charCodeAt(index);
-  else block.set(encoded);
+  if (encoded === undefined) {
+    for (let index = 0; index < text.length; index++) block[index] = text.charCodeAt(index);
+    for (let index = 0, at = text.length; index < suffix.length; index++, at++)
+      block[at] = suffix.charCodeAt(index);
+  } else block.set(encoded);
   block.fill(0, length, padded);
   block[length] = 0x80;
   // The length in bits, big-endian, in the last 8 bytes (a string's fits in 53 bits).

@@ -149,7 +149,8 @@ export function runChecks(checks: ReadinessChecks) {
 
 /** Counts, times and logs finished requests; metric series are resolved once per route. */
 class RequestRecorder {
-  private readonly series = new Map<string, (seconds: number) => void>();
+  /** route → method → status → the series' observer: looked up without building a key. */
+  private readonly series = new Map<string, Map<string, Map<number, (seconds: number) => void>>>();
   private readonly requests;
   private readonly latency;
 
@@ -182,8 +183,17 @@ class RequestRecorder {
   }
 
   private seriesFor(route: string, method: string, status: number) {
-    const key = `${method} ${status} ${route}`;
-    let observe = this.series.get(key);
+    let byMethod = this.series.get(route);
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      this.series.set(route, byMethod);
+    }
+    let byStatus = byMethod.get(method);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      byMethod.set(method, byStatus);
+    }
+    let observe = byStatus.get(status);
     if (observe === undefined) {
       const labels = { route, method, status };
       const count = this.requests.series(labels);
@@ -192,7 +202,7 @@ class RequestRecorder {
         count();
         time(seconds);
       };
-      this.series.set(key, observe);
+      byStatus.set(status, observe);
     }
     return observe;
   }

@@ -64,7 +64,8 @@ export interface LoggerOptions {
 /** Successful requests of one hot route since its last summary line. */
 interface RouteSummary {
   requests: number;
-  statuses: Record<number, number>;
+  /** Requests by status. A Map: a plain object keyed by status is a sparse array to the engine. */
+  statuses: Map<number, number>;
   totalMs: number;
   slowestMs: number;
 }
@@ -89,7 +90,7 @@ export function createLogger({
       log("info", "requests summary", {
         route,
         requests: count,
-        statuses,
+        statuses: Object.fromEntries(statuses),
         mean_ms: Math.round((totalMs / count) * 100) / 100,
         max_ms: slowestMs,
       });
@@ -148,11 +149,11 @@ export function createLogger({
   const summarise = (route: string, status: number, durationMs: number) => {
     let summary = summaries.get(route);
     if (summary === undefined) {
-      summary = { requests: 0, statuses: {}, totalMs: 0, slowestMs: 0 };
+      summary = { requests: 0, statuses: new Map(), totalMs: 0, slowestMs: 0 };
       summaries.set(route, summary);
     }
     summary.requests++;
-    summary.statuses[status] = (summary.statuses[status] ?? 0) + 1;
+    summary.statuses.set(status, (summary.statuses.get(status) ?? 0) + 1);
     summary.totalMs += durationMs;
     if (durationMs > summary.slowestMs) summary.slowestMs = durationMs;
     if (summaryTimer === undefined) {

@@ -88,11 +88,15 @@ export class Histogram implements Metric {
     }
     const { counts } = entry;
     const series = entry;
+    const { buckets } = this;
     return (value) => {
       series.sum += value;
       series.count += 1;
-      const bucket = this.buckets.findIndex((bound) => value <= bound);
-      if (bucket >= 0) counts[bucket] = (counts[bucket] ?? 0) + 1;
+      for (let bucket = 0; bucket < buckets.length; bucket++)
+        if (value <= (buckets[bucket] as number)) {
+          counts[bucket] = (counts[bucket] as number) + 1;
+          return;
+        }
     };
   }
 

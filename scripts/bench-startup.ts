@@ -7,9 +7,9 @@
  * Start-up is the time from spawn to the first 200 from /health/ready (median of 5 runs, the
  * first with the binary out of the page cache); memory is read from /proc/<pid>/status after
  * the service has been idle for 2 s. auth, flag and targeting stay up after their turn because
- * evaluation is only ready when it can reach them. Each service's floor is measured the same way in the same run: its libraries alone in
- * an otherwise empty app (scripts/floors/), compiled like the services, its bytecode laid out
- * by the order a first start of it recorded.
+ * evaluation is only ready when it can reach them. Each service's floor is measured the same
+ * way in the same run: its libraries alone in an otherwise empty app (scripts/floors/),
+ * compiled like the services, its bytecode laid out by the order a first start of it recorded.
  */
 import { cpus } from "node:os";
 import { join } from "node:path";

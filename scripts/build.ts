@@ -50,7 +50,7 @@ export const bytecodeOrderEntries = (path: string) =>
 /**
  * The executables start with JIT tier-up thresholds this many times the normal ones: code that
  * runs once while a service starts stays in the interpreter instead of costing compiler time
- * and memory. services/shared/serve.ts restores the normal policy once the service listens.
+ * and memory. services/shared/serve.ts restores the normal policy at the first real work.
  */
 export const STARTUP_JIT_POLICY = 1000;
 

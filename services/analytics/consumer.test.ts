@@ -23,9 +23,11 @@ const T0 = Date.parse("2026-12-02T17:20:00Z");
 function consumer({
   tuning = {},
   itemPolicy,
+  onWork = () => {},
 }: {
   tuning?: Partial<ConsumerTuning>;
   itemPolicy?: ItemPolicy;
+  onWork?: () => void;
 } = {}) {
   const clock = new FakeClock(T0);
   const journal: Journal = [];
@@ -41,6 +43,7 @@ function consumer({
     metrics,
     clock,
     tuning: { pollers: 1, flushDelayMs: FLUSH_DELAY_MS, ...tuning },
+    onWork,
   });
   running.start();
   return {
@@ -137,6 +140,20 @@ describe("store, then delete", () => {
     await clock.advance(10_000);
     expect(journal).toEqual(["put m-1", "count checkout 2026-12-02T17:00:00Z#v1", "delete m-1"]);
   });
+});
+
+test("the first messages received are the consumer's first work, signalled once", async () => {
+  let signals = 0;
+  const { clock, queue } = consumer({ onWork: () => signals++ });
+  // The first receive returns at once, empty; then a long poll ends empty.
+  await clock.advance(30_000);
+  expect(signals).toBe(0);
+  queue.deliver(v1("2026-12-02T17:05:00Z"), "m-1");
+  await clock.advance(1_000);
+  expect(signals).toBe(1);
+  queue.deliver(v1("2026-12-02T17:06:00Z"), "m-2");
+  await clock.advance(1_000);
+  expect(signals).toBe(1);
 });
 
 describe("invalid messages", () => {

@@ -2,6 +2,7 @@ import { type Clock, systemClock } from "@togglemaster/shared/clock";
 import { type DecodedMessage, decodeMessage, type StoredEvent } from "@togglemaster/shared/events";
 import { describeError, type Logger } from "@togglemaster/shared/logger";
 import type { Registry } from "@togglemaster/shared/metrics";
+import { workArrived } from "@togglemaster/shared/serve";
 import { backoffMs, chunk, sleep } from "./batching.ts";
 import {
   type CountedMessage,
@@ -55,6 +56,8 @@ export interface ConsumerOptions {
   metrics: Registry;
   clock?: Clock;
   tuning?: Partial<ConsumerTuning>;
+  /** Called once, when the first messages arrive (serve.ts). */
+  onWork?: () => void;
 }
 
 const WRITE_CONCURRENCY = 8;
@@ -179,6 +182,7 @@ export class Consumer {
   private readonly metrics;
   private readonly queueState: Reachability;
   private readonly storeState: Reachability;
+  private onWork: (() => void) | undefined;
 
   private lifecycle: "idle" | "running" | "closing" | "draining" | "closed" = "idle";
   private readonly pending: PendingMessage[] = [];
@@ -200,6 +204,7 @@ export class Consumer {
     this.logger = options.logger;
     this.clock = options.clock ?? systemClock;
     this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
+    this.onWork = options.onWork ?? workArrived;
     this.queueState = new Reachability(this.logger, "SQS");
     this.storeState = new Reachability(this.logger, "DynamoDB");
     const { metrics } = options;
@@ -310,6 +315,10 @@ export class Consumer {
   }
 
   private accept(messages: readonly QueuedMessage[]) {
+    if (messages.length > 0 && this.onWork !== undefined) {
+      this.onWork();
+      this.onWork = undefined;
+    }
     this.metrics.received.inc({}, messages.length);
     const receivedAt = this.clock.now();
     for (const message of messages) {

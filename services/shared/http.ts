@@ -10,6 +10,7 @@ import { HttpError } from "./errors.ts";
 import { MAX_BODY_BYTES } from "./limits.ts";
 import { describeError, type Logger } from "./logger.ts";
 import type { Registry } from "./metrics.ts";
+import { workArrived } from "./serve.ts";
 import { describeValidationFailure } from "./validation.ts";
 
 /** Readiness checks: each resolves when its dependency answers, throws otherwise. */
@@ -38,7 +39,20 @@ export interface EdgeOptions {
   errorMappers?: ErrorMapper[];
   /** The body of an error answer, for routes whose protocol has its own shape (OFREP). */
   errorBody?: (error: HttpError, path: string) => unknown;
+  /** Called once, at the first request to a route that is not a probe (serve.ts). */
+  onWork?: () => void;
 }
+
+/** What orchestrators and scrapers call: none of it is work the service exists for. */
+const PROBE_ROUTES = new Set([
+  "/health",
+  "/health/ready",
+  "/health/live",
+  "/health/startup",
+  "/metrics",
+  "/openapi",
+  "unmatched",
+]);
 
 /**
  * Every response is JSON, so two headers carry the protection: no MIME sniffing, and a
@@ -153,11 +167,13 @@ class RequestRecorder {
   private readonly series = new Map<string, Map<string, Map<number, (seconds: number) => void>>>();
   private readonly requests;
   private readonly latency;
+  private idle = true;
 
   constructor(
     metrics: Registry,
     private readonly logger: Logger,
     private readonly hotRoutes: Set<string>,
+    private readonly onWork: () => void,
   ) {
     this.requests = metrics.counter("http_requests_total", "HTTP requests by route and status");
     this.latency = metrics.histogram(
@@ -169,6 +185,10 @@ class RequestRecorder {
   record(request: Request, requestId: string, startedAt: number, route: string, status: number) {
     const seconds = (performance.now() - startedAt) / 1000;
     this.seriesFor(route, request.method, status)(seconds);
+    if (this.idle && !PROBE_ROUTES.has(route)) {
+      this.idle = false;
+      this.onWork();
+    }
     this.logger.request(
       {
         requestId,
@@ -221,8 +241,9 @@ export function platform({
   hotRoutes = [],
   errorMappers = [],
   errorBody = (error) => error.body,
+  onWork = workArrived,
 }: EdgeOptions) {
-  const recorder = new RequestRecorder(metrics, logger, new Set(hotRoutes));
+  const recorder = new RequestRecorder(metrics, logger, new Set(hotRoutes), onWork);
   const limits = new Map(Object.entries(documentLimits));
   const limitOf = (path: string) => limits.get(path) ?? bodyLimit;
   const allowed = new Set(corsOrigins);

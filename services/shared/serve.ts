@@ -27,6 +27,22 @@ interface DenoRuntime {
 
 const deno = (globalThis as { Deno?: DenoRuntime }).Deno;
 
+/** Whether the JIT still holds back as the executable started it (Bun only). */
+let jitHoldingBack = typeof Bun !== "undefined";
+
+/**
+ * The first real work of the process: a request that is not a probe, or a message from the
+ * queue. The executables start with the JIT holding back (scripts/build.ts), and keep it
+ * holding back while only probes arrive: start-up code has run its once, and compiling it at
+ * the normal thresholds would spend memory on code an idle service never runs hot. Work brings
+ * the normal policy back, and the code that serves it compiles as usual.
+ */
+export function workArrived(): void {
+  if (!jitHoldingBack) return;
+  jitHoldingBack = false;
+  Bun.unsafe.setJITPolicy(1);
+}
+
 /**
  * The only runtime-specific code of the platform: listen with Bun or Deno and shut down
  * gracefully on SIGTERM (stop accepting, finish in-flight requests, close pools).
@@ -39,9 +55,6 @@ export async function serve(service: Service, hostname = "0.0.0.0"): Promise<voi
     stopListening = () => server.shutdown();
   } else {
     app.listen({ port, hostname, maxRequestBodySize: 1024 * 1024 });
-    // The executables start with the JIT holding back (scripts/build.ts): start-up code runs
-    // once. What runs from now on is serving, which deserves the normal policy.
-    Bun.unsafe.setJITPolicy(1);
     stopListening = async () => {
       await app.stop();
     };

@@ -1,11 +1,12 @@
 /**
  * Evaluation events for analytics, sent to SQS without ever slowing or failing an
  * evaluation. Recording one is a few array writes and one counter increment. Off the request
- * path, timers pack what was recorded into the open v2 envelope a slice at a time
- * (services/shared/events.ts: thousands of events a message), seal it when it is full or its
- * oldest event has waited `flushIntervalMs`, and ship sealed messages, several to a call,
- * with `SendMessageBatch` in a later turn of the event loop: no step holds the loop for more
- * than about a millisecond, so requests never queue behind a whole batch.
+ * path, timers pack what was recorded into the open v2 envelope a slice at a time and
+ * compress it a part at a time (services/shared/events.ts: thousands of events a message),
+ * seal it when it is full or its oldest event has waited `flushIntervalMs`, and ship sealed
+ * messages, several to a call, with `SendMessageBatch` in a later turn of the event loop: no
+ * step holds the loop for more than about a millisecond, so requests never queue behind a
+ * whole batch.
  *
  * - Counts are exact: every evaluation is tallied per (flag, hour, variant), even when its
  *   event is dropped, and the tallies ship every `countsIntervalMs`.
@@ -415,7 +416,7 @@ export class EventPublisher implements EventSink {
     if (!room || (due && (this.ring.size === 0 || this.closing))) {
       this.sealed.push(this.seal(open, []));
       this.open = undefined;
-    }
+    } else open.compressAdded();
   }
 
   /** A message of the counts so far; those beyond its room go back to the tally. */

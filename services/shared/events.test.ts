@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { Buffer } from "node:buffer";
+import { gunzipSync, gzipSync } from "node:zlib";
 import {
   decodeMessage,
   EnvelopeWriter,
@@ -127,6 +129,34 @@ describe("v2 envelope", () => {
     const random = new EnvelopeWriter("p1", 1, T0);
     while (random.addEvent(event({ userId: crypto.randomUUID().repeat(7) })));
     expect(random.encode().length).toBeLessThanOrEqual(256 * 1024);
+  });
+
+  test("a message compressed a part at a time as it fills reads back whole", () => {
+    const writer = new EnvelopeWriter("p1", 1, T0);
+    let parts = 0;
+    for (let index = 0; writer.addEvent(event({ userId: `user-${index * 7919}` })); index++)
+      if (index % 500 === 499) {
+        const before = writer.encode();
+        writer.compressAdded();
+        if (writer.encode() !== before) parts++;
+      }
+    const body = writer.encode();
+    expect(parts).toBeGreaterThan(4);
+    // Each part is a gzip member of its own: its magic number shows once per part and once more.
+    const bytes = Buffer.from(body, "base64");
+    const members = bytes.reduce(
+      (found, byte, at) =>
+        found + (byte === 0x1f && bytes[at + 1] === 0x8b && bytes[at + 2] === 8 ? 1 : 0),
+      0,
+    );
+    expect(members).toBeGreaterThanOrEqual(parts + 1);
+    expect(gunzipSync(bytes).toString()).toBe(writer.toString());
+    const decoded = decodeMessage("m", body);
+    expect("events" in decoded && decoded.events.length).toBe(writer.eventCount);
+    // About 2 % larger than one member, and never more than 5 %.
+    expect(body.length).toBeLessThan(
+      gzipSync(Buffer.from(writer.toString()), { level: 1 }).toString("base64").length * 1.05,
+    );
   });
 
   test("characters SQS refuses in a body (U+FFFE, U+FFFF) travel inside the base64 unchanged", () => {

@@ -18,7 +18,9 @@
  *   evaluation is counted, including those whose event was dropped or not sampled.
  * - On the queue the v2 JSON is gzip-compressed and base64-encoded (the body starts with
  *   `H4sI`, gzip's magic number in base64): four to five times the events per billed
- *   request, and a body the SDK serialises without escaping. Plain v2 JSON is read too.
+ *   request, and a body the SDK serialises without escaping. The gzip data may be several
+ *   members in a row, which gzip readers join (RFC 1952): the writer compresses a message a
+ *   part at a time as it fills. Plain v2 JSON is read too.
  */
 import { Buffer } from "node:buffer";
 import { gunzipSync, gzipSync } from "node:zlib";
@@ -32,6 +34,14 @@ export const ENVELOPE_VERSION = 2;
  * should nothing compress, base64 still keeps it under SQS's limit of 256 KiB.
  */
 export const MAX_ENVELOPE_BYTES = 160 * 1024;
+
+/**
+ * The least JSON compressed as one gzip member while a message fills. Compressing a 160 KiB
+ * message at once holds the event loop for about half a millisecond; in parts of 16 KiB and
+ * more, each takes a twentieth of that, and the message is about 2 % larger.
+ */
+const MEMBER_BYTES = 16 * 1024;
+const GZIP = { level: 1 } as const;
 
 /** The most a compressed body may expand to when read: a bound against gzip bombs. */
 const MAX_DECODED_BYTES = 4 * 1024 * 1024;
@@ -129,6 +139,9 @@ export class EnvelopeWriter {
   private readonly counts: string[] = [];
   /** The UTF-8 size of the counts, with the commas between them. */
   private countBytes = 0;
+  /** The JSON before `compressedEnd`, compressed: gzip members, in order. */
+  private readonly members: Uint8Array[] = [];
+  private compressedEnd = 0;
 
   constructor(
     readonly producer: string,
@@ -195,12 +208,12 @@ export class EnvelopeWriter {
     return true;
   }
 
-  /** The v2 JSON as UTF-8. */
-  private jsonBytes(): Uint8Array {
+  /** The JSON from `start` on, closed, as UTF-8. */
+  private jsonBytes(start = 0): Uint8Array {
     const closing = utf8.encode(`],"counts":[${this.counts.join(",")}]}`);
-    const json = new Uint8Array(this.end + closing.length);
-    json.set(this.json.subarray(0, this.end));
-    json.set(closing, this.end);
+    const json = new Uint8Array(this.end - start + closing.length);
+    json.set(this.json.subarray(start, this.end));
+    json.set(closing, this.end - start);
     return json;
   }
 
@@ -209,9 +222,20 @@ export class EnvelopeWriter {
     return new TextDecoder().decode(this.jsonBytes());
   }
 
+  /**
+   * Compresses the events added since the last part, once they make `MEMBER_BYTES`, so that
+   * `encode` has only the rest to compress. Called between slices of packing.
+   */
+  compressAdded(): void {
+    if (this.end - this.compressedEnd < MEMBER_BYTES) return;
+    this.members.push(gzipSync(this.json.subarray(this.compressedEnd, this.end), GZIP));
+    this.compressedEnd = this.end;
+  }
+
   /** The message body as sent: the JSON, gzip-compressed (fastest level) and base64-encoded. */
   encode(): string {
-    return gzipSync(this.jsonBytes(), { level: 1 }).toString("base64");
+    const last = gzipSync(this.jsonBytes(this.compressedEnd), GZIP);
+    return Buffer.concat([...this.members, last]).toString("base64");
   }
 }
 

@@ -287,7 +287,11 @@ export function envelopeBodies(
       event = events[++next];
     }
     const writer = new EnvelopeWriter(producer, seq, start, jsonBytes);
-    for (const event of taken) writer.addEvent(event);
+    // Compressed a part at a time, as the publisher does after each slice of 512 it packs.
+    for (const [index, event] of taken.entries()) {
+      writer.addEvent(event);
+      if (index % 512 === 511) writer.compressAdded();
+    }
     for (const count of countsOf(taken))
       if (!writer.addCount(count)) throw new Error("the counts do not fit in the message");
     bodies.push(writer.encode());

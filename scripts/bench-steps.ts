@@ -11,7 +11,7 @@ import { createEvaluationApp } from "../services/evaluation/app.ts";
 import { bucketOf } from "../services/evaluation/bucket.ts";
 import { FlagCache, FlagListCache } from "../services/evaluation/cache.ts";
 import { compileFlag, type FlagSnapshot } from "../services/evaluation/decide.ts";
-import { EventPublisher } from "../services/evaluation/events.ts";
+import { EventPublisher, PACK_SLICE } from "../services/evaluation/events.ts";
 
 const SNAPSHOT: FlagSnapshot = {
   flag: { name: "bench-flag", is_enabled: true },
@@ -86,11 +86,11 @@ measure("events.record", 1_000_000, (index) =>
 await publisher.close();
 
 // Packing and sealing, as the publisher's timers do them: per event (a part compressed after
-// each slice of 512), and per message (the rest compressed, the parts joined).
+// each slice), and per message (the rest compressed, the parts joined).
 let writer = new EnvelopeWriter("bench", 1, Date.now());
 const sealed: EnvelopeWriter[] = [];
 measure("packing an event into a message", 1_000_000, (index) => {
-  if (index % 512 === 511) writer.compressAdded();
+  if (index % PACK_SLICE === PACK_SLICE - 1) writer.compressAdded();
   const event = {
     time: writer.start + (index >> 6),
     userId: user(index),

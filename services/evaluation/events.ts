@@ -72,7 +72,7 @@ const CALL_BYTES = 64 * 1024;
  * Events packed into the open message per turn of the event loop (about 0.2 ms of work),
  * so a request never waits behind the packing of a whole message.
  */
-const PACK_SLICE = 512;
+export const PACK_SLICE = 512;
 const MAX_BACKOFF_MS = 5_000;
 
 /** Events waiting to be sent, oldest first, in parallel arrays: recording allocates nothing. */

@@ -33,9 +33,9 @@ let jitHoldingBack = typeof Bun !== "undefined";
 /**
  * The first real work of the process: a request that is not a probe, or a message from the
  * queue. The executables start with the JIT holding back (scripts/build.ts), and keep it
- * holding back while only probes arrive: start-up code has already run, once, and compiling it at
- * the normal thresholds would spend memory on code an idle service never runs hot. Work brings
- * the normal policy back, and the code that serves it compiles as usual.
+ * holding back while only probes arrive: start-up code has already run, once, and compiling
+ * it at the normal thresholds would spend memory on code an idle service never runs hot.
+ * Work brings the normal policy back, and the code that serves it compiles as usual.
  */
 export function workArrived(): void {
   if (!jitHoldingBack) return;

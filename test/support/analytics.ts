@@ -33,6 +33,7 @@ import type { ConsumerStore, ConsumerTuning } from "../../services/analytics/con
 import type { CounterUpdate } from "../../services/analytics/counters.ts";
 import type { DeleteOutcome, MessageQueue, QueuedMessage } from "../../services/analytics/queue.ts";
 import { createAnalyticsService } from "../../services/analytics/service.ts";
+import { PACK_SLICE } from "../../services/evaluation/events.ts";
 import { listen, memoryLogger, waitFor } from "./testing.ts";
 
 // ─── the service on the emulators ───────────────────────────────────────────────────────
@@ -287,10 +288,10 @@ export function envelopeBodies(
       event = events[++next];
     }
     const writer = new EnvelopeWriter(producer, seq, start, jsonBytes);
-    // Compressed a part at a time, as the publisher does after each slice of 512 it packs.
+    // Compressed a part at a time, as the publisher does after each slice it packs.
     for (const [index, event] of taken.entries()) {
       writer.addEvent(event);
-      if (index % 512 === 511) writer.compressAdded();
+      if (index % PACK_SLICE === PACK_SLICE - 1) writer.compressAdded();
     }
     for (const count of countsOf(taken))
       if (!writer.addCount(count)) throw new Error("the counts do not fit in the message");

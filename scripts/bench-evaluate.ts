@@ -8,10 +8,11 @@
  *
  * The server under test is pinned to one core and wrk to the other, so the numbers say what
  * one core of this machine serves. Every server is started first, then measured in turn, for
- * BENCH_ROUNDS rounds (default 3): each figure is the median of its rounds, so a spell of
- * noise on a shared machine moves one round of every row, not a whole row. Needs wrk (Debian
- * package `wrk`), PostgreSQL and Redis at 127.0.0.1, like the tests. BENCH_SECONDS (default
- * 10) sets each run's length.
+ * BENCH_ROUNDS rounds (default 3), each run right after a run of the bare server: a row's
+ * "× bare" figures compare it with that run, because a shared machine's speed drifts within a
+ * round. Each figure is the median of its rounds, so a spell of noise moves one round of a
+ * row, not the whole row. Needs wrk (Debian package `wrk`), PostgreSQL and Redis at
+ * 127.0.0.1, like the tests. BENCH_SECONDS (default 10) sets each run's length.
  */
 import type { ServiceName } from "@togglemaster/shared/topology";
 import { type Stack, startStack } from "../test/support/stack.ts";
@@ -119,8 +120,21 @@ async function measure(
   return { name, ...result, cpuMicros: (spent / (result.requestsPerSecond * SECONDS)) * 1e6 };
 }
 
-/** Each figure of a row: the median over its rounds. */
-function medianRow(runs: Measured[]): Measured {
+/** A run of a server, and the run of the bare server just before it. */
+interface Paired {
+  run: Measured;
+  bare: Measured;
+}
+
+/** A row of the table: each figure the median over its rounds. */
+interface Row extends Measured {
+  /** Requests per second over the bare server's, and CPU per request over its. */
+  speedRatio: number;
+  cpuRatio: number;
+}
+
+function medianRow(pairs: Paired[]): Row {
+  const runs = pairs.map(({ run }) => run);
   const of = (field: keyof WrkResult | "cpuMicros") => median(runs.map((run) => run[field]));
   return {
     name: runs[0]?.name ?? "",
@@ -130,6 +144,10 @@ function medianRow(runs: Measured[]): Measured {
     p99: of("p99"),
     errors: runs.reduce((sum, run) => sum + run.errors, 0),
     cpuMicros: of("cpuMicros"),
+    speedRatio: median(
+      pairs.map(({ run, bare }) => run.requestsPerSecond / bare.requestsPerSecond),
+    ),
+    cpuRatio: median(pairs.map(({ run, bare }) => run.cpuMicros / bare.cpuMicros)),
   };
 }
 
@@ -203,7 +221,7 @@ async function createFlags(stack: Stack, key: string) {
 const evaluateUrl = (stack: Stack, flag: string) =>
   `${stack.url("evaluation")}/evaluate?user_id=user-123&flag_name=${flag}`;
 
-function table(rows: Measured[], bare: Measured) {
+function table(rows: Row[]) {
   const header = [
     "server".padEnd(46),
     "req/s".padStart(8),
@@ -214,15 +232,15 @@ function table(rows: Measured[], bare: Measured) {
     "× bare".padStart(7),
     "errors".padStart(6),
   ].join(" ");
-  const line = (row: Measured) =>
+  const line = (row: Row) =>
     [
       row.name.padEnd(46),
       row.requestsPerSecond.toFixed(0).padStart(8),
-      (row.requestsPerSecond / bare.requestsPerSecond).toFixed(2).padStart(7),
+      row.speedRatio.toFixed(2).padStart(7),
       row.p50.toFixed(2).padStart(7),
       row.p99.toFixed(2).padStart(7),
       row.cpuMicros.toFixed(1).padStart(7),
-      (row.cpuMicros / bare.cpuMicros).toFixed(2).padStart(7),
+      row.cpuRatio.toFixed(2).padStart(7),
       String(row.errors).padStart(6),
     ].join(" ");
   return [header, ...rows.map(line)].join("\n");
@@ -239,14 +257,13 @@ async function main() {
     { PORT: String(freePort()) },
     { readyPath: "/" },
   );
+  // The yardstick, measured right before every other run.
+  const bare: Target = {
+    name: "bare Bun.serve, constant JSON",
+    server: bareServer,
+    url: bareServer.url,
+  };
   try {
-    // The yardstick first in every round.
-    targets.push({
-      name: "bare Bun.serve, constant JSON",
-      server: bareServer,
-      url: bareServer.url,
-    });
-
     const shipped = await startStack({
       services: ["auth", "flag", "targeting", "evaluation"],
       // The stack ships counts every second for tests; empty is the service's own default.
@@ -296,21 +313,29 @@ async function main() {
       });
     }
 
-    const runs = new Map<string, Measured[]>(targets.map((target) => [target.name, []]));
+    const describe = (run: Measured) =>
+      `${run.requestsPerSecond.toFixed(0)} req/s, p99 ${run.p99.toFixed(2)} ms, ${run.cpuMicros.toFixed(1)} µs CPU`;
+    const bareRuns: Paired[] = [];
+    const pairs = new Map<string, Paired[]>(targets.map((target) => [target.name, []]));
     for (let round = 1; round <= ROUNDS; round++) {
       for (const target of targets) {
-        const run = await measure(target, round === 1 ? 3 : 1);
-        runs.get(target.name)?.push(run);
+        const warmUpSeconds = round === 1 ? 3 : 1;
+        const bareRun = await measure(bare, warmUpSeconds);
+        const run = await measure(target, warmUpSeconds);
+        bareRuns.push({ run: bareRun, bare: bareRun });
+        pairs.get(target.name)?.push({ run, bare: bareRun });
         console.log(
-          `round ${round}/${ROUNDS} ${target.name}: ${run.requestsPerSecond.toFixed(0)} req/s, p99 ${run.p99.toFixed(2)} ms, ${run.cpuMicros.toFixed(1)} µs CPU`,
+          `round ${round}/${ROUNDS} ${target.name}: ${describe(run)} (bare just before: ${describe(bareRun)})`,
         );
       }
     }
-    const rows = targets.map((target) => medianRow(runs.get(target.name) ?? []));
-    console.log(
-      `\nmedians of ${ROUNDS} rounds; ${SECONDS} s per run, ${CONNECTIONS} connections, server on core ${SERVER_CORE}, wrk on core ${LOAD_CORE}; CPU µs is the server's CPU time per request\n`,
+    const rows = [bareRuns, ...targets.map((target) => pairs.get(target.name) ?? [])].map(
+      medianRow,
     );
-    console.log(table(rows, rows[0] as Measured));
+    console.log(
+      `\nmedians of ${ROUNDS} rounds; ${SECONDS} s per run, ${CONNECTIONS} connections, server on core ${SERVER_CORE}, wrk on core ${LOAD_CORE}; CPU µs is the server's CPU time per request; "× bare" compares each run with the bare server's run just before it\n`,
+    );
+    console.log(table(rows));
   } finally {
     await bareServer.stop();
     for (const stack of stacks) await stack.stop();

@@ -13,7 +13,7 @@ import {
   TEST_REDIS_URL,
   timeUntil,
 } from "../../test/support/evaluation.ts";
-import { backendsFor } from "../../test/support/testing.ts";
+import { backendsFor, memoryLogger } from "../../test/support/testing.ts";
 import type { EvaluationDeps } from "./service.ts";
 
 const backends = await backendsFor("app.test.ts: it runs auth, flag and targeting");
@@ -146,6 +146,37 @@ describe.skipIf(!backends)("evaluation over HTTP (PostgreSQL and Redis)", () => 
       expect(metrics).toMatch(
         /http_requests_total\{method="GET",route="\/evaluate",status="400"\} \d+/,
       );
+    });
+
+    test("successful evaluations are summarised in the log, failures a line each, metrics count all", async () => {
+      const logger = memoryLogger("evaluation");
+      const logged = startService({}, { logger });
+      for (let index = 0; index < 5; index++)
+        await result(logged.url, `user-${index}`, "static-flag");
+      expect((await fetch(`${logged.url}/evaluate?user_id=u`)).status).toBe(400);
+      const ofrep = await fetch(`${logged.url}/ofrep/v1/evaluate/flags/static-flag`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${stack.key}` },
+        body: JSON.stringify({ context: { targetingKey: "u" } }),
+      });
+      expect(ofrep.status).toBe(200);
+      logger.flush();
+      const lines = logger.lines.map((line) => JSON.parse(line));
+      const accessLines = lines.filter((line) => line.message === "request");
+      expect(accessLines.map((line) => [line.route, line.status])).toEqual([["/evaluate", 400]]);
+      const summaries = lines.filter((line) => line.message === "requests summary");
+      expect(summaries).toHaveLength(2);
+      expect(summaries).toContainEqual(
+        expect.objectContaining({ route: "/evaluate", requests: 5, statuses: { "200": 5 } }),
+      );
+      expect(summaries).toContainEqual(
+        expect.objectContaining({
+          route: "/ofrep/v1/evaluate/flags/:key",
+          requests: 1,
+          statuses: { "200": 1 },
+        }),
+      );
+      expect(requestCount(logged, "/evaluate")).toBe(6);
     });
 
     test("app.fetch, as Deno serves it, answers the same", async () => {

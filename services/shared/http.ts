@@ -196,7 +196,7 @@ class RequestRecorder {
         url: request.url,
         route,
         status,
-        durationMs: Math.round(seconds * 100_000) / 100,
+        durationMs: seconds * 1000,
       },
       this.hotRoutes.has(route),
     );

@@ -36,6 +36,60 @@ describe("scrub", () => {
   });
 });
 
+describe("access log", () => {
+  const access = (route: string, status: number, durationMs: number, requestId = "req-1") => ({
+    requestId,
+    method: "GET",
+    url: `http://127.0.0.1:8004${route}?user_id=u1`,
+    route,
+    status,
+    durationMs,
+  });
+  const written = (chunks: string[]) =>
+    chunks
+      .join("")
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+
+  test("a hot route's successes are one summary line; its failures and other routes a line each", () => {
+    const chunks: string[] = [];
+    const logger = createLogger({ service: "svc", write: (chunk) => chunks.push(chunk) });
+    for (const durationMs of [0.003, 0.005, 0.004])
+      logger.request(access("/hot", 200, durationMs), true);
+    logger.request(access("/hot", 404, 0.0021, "req-missing"), true);
+    logger.request(access("/cold", 200, 1.23456), false);
+    logger.flush();
+    const lines = written(chunks);
+    expect(lines.filter((line) => line.message === "request")).toMatchObject([
+      { route: "/hot", path: "/hot", status: 404, duration_ms: 0.002, request_id: "req-missing" },
+      { route: "/cold", path: "/cold", status: 200, duration_ms: 1.235 },
+    ]);
+    // Microseconds survive: a route that answers in a few of them does not read as 0 ms.
+    expect(lines.filter((line) => line.message === "requests summary")).toMatchObject([
+      { route: "/hot", requests: 3, statuses: { "200": 3 }, mean_ms: 0.004, max_ms: 0.005 },
+    ]);
+  });
+
+  test("requests: all logs every request and summarises none", () => {
+    const chunks: string[] = [];
+    const logger = createLogger({
+      service: "svc",
+      requests: "all",
+      write: (chunk) => chunks.push(chunk),
+    });
+    for (const requestId of ["a", "b", "c"])
+      logger.request(access("/hot", 200, 0.01, requestId), true);
+    logger.flush();
+    const lines = written(chunks);
+    expect(lines.map((line) => [line.message, line.request_id])).toEqual([
+      ["request", "a"],
+      ["request", "b"],
+      ["request", "c"],
+    ]);
+  });
+});
+
 describe("metrics", () => {
   test("renders counters, gauges and cumulative histograms in Prometheus text", () => {
     const registry = new Registry();

@@ -164,23 +164,35 @@ class EventRing {
   }
 }
 
+/** One flag's evaluations per variant, and its name as the tally first saw it. */
+interface FlagTally {
+  name: string;
+  variants: Map<string, { result: boolean | null; evaluations: number }>;
+}
+
 /** Evaluations per flag and variant in the current hour, and past hours not yet shipped. */
 class Tally {
   private hourEnd = 0;
   private hour = "";
-  private current = new Map<string, Map<string, { result: boolean | null; evaluations: number }>>();
+  private current = new Map<string, FlagTally>();
   private closed: Count[] = [];
 
-  add(flagName: string, variant: string, result: boolean | null, time: number) {
+  /**
+   * Counts an evaluation and answers the flag's name as the tally keeps it: one string per
+   * flag for the events to hold, instead of each request's own copy. While SQS is down the
+   * ring holds up to its capacity of events, and every string in it is work for the collector.
+   */
+  add(flagName: string, variant: string, result: boolean | null, time: number): string {
     if (time >= this.hourEnd) this.startHour(time);
-    let variants = this.current.get(flagName);
-    if (variants === undefined) {
-      variants = new Map();
-      this.current.set(flagName, variants);
+    let flag = this.current.get(flagName);
+    if (flag === undefined) {
+      flag = { name: flagName, variants: new Map() };
+      this.current.set(flagName, flag);
     }
-    const count = variants.get(variant);
-    if (count === undefined) variants.set(variant, { result, evaluations: 1 });
+    const count = flag.variants.get(variant);
+    if (count === undefined) flag.variants.set(variant, { result, evaluations: 1 });
     else count.evaluations++;
+    return flag.name;
   }
 
   get isEmpty(): boolean {
@@ -216,7 +228,7 @@ class Tally {
 
   private countsOf(hour: string, flags: Tally["current"]): Count[] {
     const counts: Count[] = [];
-    for (const [flagName, variants] of flags)
+    for (const { name: flagName, variants } of flags.values())
       for (const [variant, { result, evaluations }] of variants)
         counts.push({ flagName, hour, variant, result, evaluations });
     return counts;
@@ -297,8 +309,8 @@ export class EventPublisher implements EventSink {
   record(userId: string, flagName: string, result: boolean | null, variant: string): void {
     if (this.closed) return;
     const time = this.clock.now();
-    if (!this.ring.push(userId, flagName, result, variant, time)) this.dropped.inc();
-    this.tally.add(flagName, variant, result, time);
+    const name = this.tally.add(flagName, variant, result, time);
+    if (!this.ring.push(userId, name, result, variant, time)) this.dropped.inc();
     if (this.ring.size >= PACK_SLICE) this.wake(time);
     else if (time + this.flushIntervalMs < this.timerAt) this.wake(time + this.flushIntervalMs);
   }

@@ -183,8 +183,8 @@ class RequestRecorder {
   }
 
   record(request: Request, requestId: string, startedAt: number, route: string, status: number) {
-    const seconds = (performance.now() - startedAt) / 1000;
-    this.seriesFor(route, request.method, status)(seconds);
+    const durationMs = performance.now() - startedAt;
+    this.seriesFor(route, request.method, status)(durationMs / 1000);
     if (this.idle && !PROBE_ROUTES.has(route)) {
       this.idle = false;
       this.onWork();
@@ -196,7 +196,7 @@ class RequestRecorder {
         url: request.url,
         route,
         status,
-        durationMs: seconds * 1000,
+        durationMs,
       },
       this.hotRoutes.has(route),
     );

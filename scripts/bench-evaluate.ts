@@ -1,10 +1,11 @@
 /**
  * `bun run bench:evaluate`: throughput, latency and server CPU per request on one core, for
  * a bare `Bun.serve` returning constant JSON (measured first, in the same run, as the
- * yardstick), `GET /evaluate` as shipped (events to SQS, `info` logs) for a PERCENTAGE flag,
- * a five-condition flagd rule and a fractional split, the same with events and logs off
- * (the cost breakdown), and the management reads `GET /flags/:name` and `GET /rules/:name`
- * with an API key on real PostgreSQL.
+ * yardstick), Elysia with one route (the framework's floor), `GET /evaluate` as shipped
+ * (events to SQS, `info` logs) for a PERCENTAGE flag, a five-condition flagd rule and a
+ * fractional split, the same with events and logs off (the cost breakdown), and the
+ * management reads `GET /flags/:name` and `GET /rules/:name` with an API key on real
+ * PostgreSQL.
  *
  * The server under test is pinned to one core and wrk to the other, so the numbers say what
  * one core of this machine serves. Every server is started first, then measured in turn, for
@@ -131,6 +132,12 @@ interface Row extends Measured {
   /** Requests per second over the bare server's, and CPU per request over its. */
   speedRatio: number;
   cpuRatio: number;
+  /**
+   * p99 over p50, the shape of the tail. A row with the bare server's shape has no stalls of
+   * its own: its p99 is its median (set by throughput, with every connection in flight)
+   * scaled as this machine queues.
+   */
+  tailRatio: number;
 }
 
 function medianRow(pairs: Paired[]): Row {
@@ -148,10 +155,17 @@ function medianRow(pairs: Paired[]): Row {
       pairs.map(({ run, bare }) => run.requestsPerSecond / bare.requestsPerSecond),
     ),
     cpuRatio: median(pairs.map(({ run, bare }) => run.cpuMicros / bare.cpuMicros)),
+    tailRatio: median(runs.map((run) => run.p99 / run.p50)),
   };
 }
 
-const BARE_SERVER = `Bun.serve({ port: Number(process.env.PORT), fetch: () => Response.json({ flag_name: "f", user_id: "u", result: true }) });`;
+const CONSTANT = `{ flag_name: "f", user_id: "u", result: true }`;
+const BARE_SERVER = `Bun.serve({ port: Number(process.env.PORT), fetch: () => Response.json(${CONSTANT}) });`;
+/**
+ * The framework's own floor: Elysia with one route and nothing else, so a run shows how much
+ * of the gap to the bare server any Elysia service pays before the first line of its own.
+ */
+const ELYSIA_SERVER = `const { Elysia } = await import("elysia"); new Elysia().get("/", () => (${CONSTANT})).listen(Number(process.env.PORT));`;
 
 /** Five conditions over what `/evaluate` knows, all evaluated for the benchmark's user. */
 const FIVE_CONDITIONS = {
@@ -223,22 +237,24 @@ const evaluateUrl = (stack: Stack, flag: string) =>
 
 function table(rows: Row[]) {
   const header = [
-    "server".padEnd(46),
+    "server".padEnd(52),
     "req/s".padStart(8),
     "× bare".padStart(7),
     "p50 ms".padStart(7),
     "p99 ms".padStart(7),
+    "p99÷p50".padStart(7),
     "CPU µs".padStart(7),
     "× bare".padStart(7),
     "errors".padStart(6),
   ].join(" ");
   const line = (row: Row) =>
     [
-      row.name.padEnd(46),
+      row.name.padEnd(52),
       row.requestsPerSecond.toFixed(0).padStart(8),
       row.speedRatio.toFixed(2).padStart(7),
       row.p50.toFixed(2).padStart(7),
       row.p99.toFixed(2).padStart(7),
+      row.tailRatio.toFixed(1).padStart(7),
       row.cpuMicros.toFixed(1).padStart(7),
       row.cpuRatio.toFixed(2).padStart(7),
       String(row.errors).padStart(6),
@@ -250,7 +266,6 @@ async function main() {
   if (Bun.which("wrk") === null) throw new Error("wrk is not installed (apt-get install wrk)");
   // This process hosts the SQS and DynamoDB emulators: keep them off the server's core.
   await pin(process.pid, LOAD_CORE);
-  const targets: Target[] = [];
   const stacks: Stack[] = [];
   const bareServer = await startCommand(
     [process.execPath, "-e", BARE_SERVER],
@@ -263,6 +278,14 @@ async function main() {
     server: bareServer,
     url: bareServer.url,
   };
+  const elysiaServer = await startCommand(
+    [process.execPath, "-e", ELYSIA_SERVER],
+    { PORT: String(freePort()) },
+    { readyPath: "/" },
+  );
+  const targets: Target[] = [
+    { name: "Elysia, one route, constant JSON", server: elysiaServer, url: elysiaServer.url },
+  ];
   try {
     const shipped = await startStack({
       services: ["auth", "flag", "targeting", "evaluation"],
@@ -338,6 +361,7 @@ async function main() {
     console.log(table(rows));
   } finally {
     await bareServer.stop();
+    await elysiaServer.stop();
     for (const stack of stacks) await stack.stop();
   }
 }

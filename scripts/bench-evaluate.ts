@@ -18,7 +18,7 @@
 import type { ServiceName } from "@togglemaster/shared/topology";
 import { type Stack, startStack } from "../test/support/stack.ts";
 import { cpuSeconds, median } from "./process-stats.ts";
-import { freePort, type RunningService, startCommand } from "./runtimes.ts";
+import { type RunningService, startCommand } from "./runtimes.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -267,26 +267,17 @@ async function main() {
   // This process hosts the SQS and DynamoDB emulators: keep them off the server's core.
   await pin(process.pid, LOAD_CORE);
   const stacks: Stack[] = [];
-  const bareServer = await startCommand(
-    [process.execPath, "-e", BARE_SERVER],
-    { PORT: String(freePort()) },
-    { readyPath: "/" },
-  );
-  // The yardstick, measured right before every other run.
-  const bare: Target = {
-    name: "bare Bun.serve, constant JSON",
-    server: bareServer,
-    url: bareServer.url,
+  const servers: RunningService[] = [];
+  /** A server given as one line of code, answering at `/`. */
+  const startInline = async (name: string, code: string): Promise<Target> => {
+    const server = await startCommand([process.execPath, "-e", code], {}, { readyPath: "/" });
+    servers.push(server);
+    return { name, server, url: server.url };
   };
-  const elysiaServer = await startCommand(
-    [process.execPath, "-e", ELYSIA_SERVER],
-    { PORT: String(freePort()) },
-    { readyPath: "/" },
-  );
-  const targets: Target[] = [
-    { name: "Elysia, one route, constant JSON", server: elysiaServer, url: elysiaServer.url },
-  ];
   try {
+    // The yardstick, measured right before every other run.
+    const bare = await startInline("bare Bun.serve, constant JSON", BARE_SERVER);
+    const targets = [await startInline("Elysia, one route, constant JSON", ELYSIA_SERVER)];
     const shipped = await startStack({
       services: ["auth", "flag", "targeting", "evaluation"],
       // The stack ships counts every second for tests; empty is the service's own default.
@@ -360,8 +351,7 @@ async function main() {
     );
     console.log(table(rows));
   } finally {
-    await bareServer.stop();
-    await elysiaServer.stop();
+    for (const server of servers) await server.stop();
     for (const stack of stacks) await stack.stop();
   }
 }

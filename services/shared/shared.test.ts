@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { createTestDatabase } from "../../test/support/testing.ts";
+import { createTestDatabase, memoryLogger } from "../../test/support/testing.ts";
 import { createPool, isDatabaseUnavailable, migrate } from "./db.ts";
-import { createLogger, scrub } from "./logger.ts";
+import { scrub } from "./logger.ts";
 import { Registry } from "./metrics.ts";
 
 describe("scrub", () => {
@@ -16,16 +16,11 @@ describe("scrub", () => {
   });
 
   test("the logger writes one scrubbed JSON object per line", () => {
-    const chunks: string[] = [];
-    const logger = createLogger({ service: "svc", write: (chunk) => chunks.push(chunk) });
+    const logger = memoryLogger("svc", { level: "info" });
     logger.info("hello", { header: "Bearer abc" });
     logger.debug("hidden");
     logger.flush();
-    const lines = chunks
-      .join("")
-      .trimEnd()
-      .split("\n")
-      .map((line) => JSON.parse(line));
+    const lines = logger.lines.map((line) => JSON.parse(line));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({
       level: "info",
@@ -45,22 +40,15 @@ describe("access log", () => {
     status,
     durationMs,
   });
-  const written = (chunks: string[]) =>
-    chunks
-      .join("")
-      .trimEnd()
-      .split("\n")
-      .map((line) => JSON.parse(line));
 
   test("a hot route's successes are one summary line; its failures and other routes a line each", () => {
-    const chunks: string[] = [];
-    const logger = createLogger({ service: "svc", write: (chunk) => chunks.push(chunk) });
+    const logger = memoryLogger("svc", {});
     for (const durationMs of [0.003, 0.005, 0.004])
       logger.request(access("/hot", 200, durationMs), true);
     logger.request(access("/hot", 404, 0.0021, "req-missing"), true);
     logger.request(access("/cold", 200, 1.23456), false);
     logger.flush();
-    const lines = written(chunks);
+    const lines = logger.lines.map((line) => JSON.parse(line));
     expect(lines.filter((line) => line.message === "request")).toMatchObject([
       { route: "/hot", path: "/hot", status: 404, duration_ms: 0.002, request_id: "req-missing" },
       { route: "/cold", path: "/cold", status: 200, duration_ms: 1.235 },
@@ -72,16 +60,11 @@ describe("access log", () => {
   });
 
   test("requests: all logs every request and summarises none", () => {
-    const chunks: string[] = [];
-    const logger = createLogger({
-      service: "svc",
-      requests: "all",
-      write: (chunk) => chunks.push(chunk),
-    });
+    const logger = memoryLogger("svc", { requests: "all" });
     for (const requestId of ["a", "b", "c"])
       logger.request(access("/hot", 200, 0.01, requestId), true);
     logger.flush();
-    const lines = written(chunks);
+    const lines = logger.lines.map((line) => JSON.parse(line));
     expect(lines.map((line) => [line.message, line.request_id])).toEqual([
       ["request", "a"],
       ["request", "b"],

@@ -1,4 +1,4 @@
-import { createLogger, type Logger } from "@togglemaster/shared/logger";
+import { createLogger, type Logger, type LoggerOptions } from "@togglemaster/shared/logger";
 import type { AnyElysia } from "elysia";
 import pg from "pg";
 
@@ -38,11 +38,14 @@ export function listen(app: AnyElysia): string {
 }
 
 /** A logger that keeps its lines in memory, for tests that read what was logged. */
-export function memoryLogger(service = "test"): Logger & { lines: string[] } {
+export function memoryLogger(
+  service = "test",
+  options: Omit<LoggerOptions, "service" | "write"> = { level: "debug" },
+): Logger & { lines: string[] } {
   const lines: string[] = [];
   const logger = createLogger({
     service,
-    level: "debug",
+    ...options,
     write: (chunk) => lines.push(...chunk.trimEnd().split("\n")),
   });
   return Object.assign(logger, { lines });

@@ -2,10 +2,10 @@
  * `bun run bench:evaluate`: throughput, latency and server CPU per request on one core, for
  * a bare `Bun.serve` returning constant JSON (measured first, in the same run, as the
  * yardstick), Elysia with one route (the framework's floor), `GET /evaluate` as shipped
- * (events to SQS, `info` logs) for a PERCENTAGE flag, a five-condition flagd rule and a
- * fractional split, the same with events and logs off (the cost breakdown), and the
- * management reads `GET /flags/:name` and `GET /rules/:name` with an API key on real
- * PostgreSQL.
+ * (events to SQS, `info` logs) for a PERCENTAGE flag, a five-condition flagd rule, a
+ * fractional split and the PERCENTAGE flag for 100,000 distinct users (distinct-users.lua),
+ * the same with events and logs off (the cost breakdown), and the management reads
+ * `GET /flags/:name` and `GET /rules/:name` with an API key on real PostgreSQL.
  *
  * The server under test is pinned to one core and wrk to the other, so the numbers say what
  * one core of this machine serves. Every server is started first, then measured in turn, for
@@ -56,11 +56,15 @@ function parseWrk(output: string): WrkResult {
   };
 }
 
-async function wrk(
-  url: string,
-  headers: Record<string, string> = {},
-  seconds = SECONDS,
-): Promise<WrkResult> {
+/** What wrk sends: one URL, or the requests a wrk script builds from it. */
+interface Load {
+  url: string;
+  headers?: Record<string, string>;
+  /** A wrk Lua script and its arguments. */
+  script?: { path: string; args: string[] };
+}
+
+async function wrk({ url, headers = {}, script }: Load, seconds = SECONDS): Promise<WrkResult> {
   const run = Bun.spawn(
     [
       "taskset",
@@ -72,7 +76,7 @@ async function wrk(
       `-d${seconds}s`,
       "--latency",
       ...Object.entries(headers).flatMap(([name, value]) => ["-H", `${name}: ${value}`]),
-      url,
+      ...(script ? ["-s", script.path, url, "--", ...script.args] : [url]),
     ],
     { stdout: "pipe", stderr: "pipe" },
   );
@@ -96,27 +100,23 @@ interface Measured extends WrkResult {
   cpuMicros: number;
 }
 
-/** A server to measure and the request to send it. */
-interface Target {
+/** A server to measure and the requests to send it. */
+interface Target extends Load {
   name: string;
   server: RunningService;
-  url: string;
-  headers?: Record<string, string>;
 }
 
 /** One wrk run against a pinned process, with the CPU the process spent per request. */
-async function measure(
-  { name, server, url, headers }: Target,
-  warmUpSeconds: number,
-): Promise<Measured> {
+async function measure(target: Target, warmUpSeconds: number): Promise<Measured> {
+  const { name, server, url, headers } = target;
   await pin(server.pid);
   const warm = await fetch(url, { headers });
   if (warm.status !== 200) throw new Error(`${name}: ${url} answered ${warm.status}`);
   await warm.arrayBuffer();
   // Unmeasured: the JIT compiles the hot path, caches and connections fill.
-  await wrk(url, headers, warmUpSeconds);
+  await wrk(target, warmUpSeconds);
   const before = await cpuSeconds(server.pid);
-  const result = await wrk(url, headers);
+  const result = await wrk(target);
   const spent = (await cpuSeconds(server.pid)) - before;
   return { name, ...result, cpuMicros: (spent / (result.requestsPerSecond * SECONDS)) * 1e6 };
 }
@@ -232,6 +232,8 @@ async function createFlags(stack: Stack, key: string) {
   });
 }
 
+const DISTINCT_USERS = `${import.meta.dir}/distinct-users.lua`;
+
 const evaluateUrl = (stack: Stack, flag: string) =>
   `${stack.url("evaluation")}/evaluate?user_id=user-123&flag_name=${flag}`;
 
@@ -293,6 +295,13 @@ async function main() {
       ["/evaluate as shipped, fractional split", "bench-split"],
     ] as const)
       targets.push({ name, server: evaluation, url: evaluateUrl(shipped, flag) });
+    // The rows above send one user, whose events compress far better than real traffic's.
+    targets.push({
+      name: "/evaluate as shipped, PERCENTAGE flag, 100k users",
+      server: evaluation,
+      url: evaluateUrl(shipped, "bench-flag"),
+      script: { path: DISTINCT_USERS, args: ["bench-flag"] },
+    });
     const headers = { authorization: `Bearer ${key}` };
     targets.push(
       {

@@ -161,7 +161,7 @@ describe.skipIf(!backends)("evaluation over HTTP (PostgreSQL and Redis)", () => 
       });
       expect(ofrep.status).toBe(200);
       logger.flush();
-      const lines = logger.lines.map((line) => JSON.parse(line));
+      const lines = logger.records();
       const accessLines = lines.filter((line) => line.message === "request");
       expect(accessLines.map((line) => [line.route, line.status])).toEqual([["/evaluate", 400]]);
       const summaries = lines.filter((line) => line.message === "requests summary");

@@ -20,7 +20,7 @@ describe("scrub", () => {
     logger.info("hello", { header: "Bearer abc" });
     logger.debug("hidden");
     logger.flush();
-    const lines = logger.lines.map((line) => JSON.parse(line));
+    const lines = logger.records();
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({
       level: "info",
@@ -48,7 +48,7 @@ describe("access log", () => {
     logger.request(access("/hot", 404, 0.0021, "req-missing"), true);
     logger.request(access("/cold", 200, 1.23456), false);
     logger.flush();
-    const lines = logger.lines.map((line) => JSON.parse(line));
+    const lines = logger.records();
     expect(lines.filter((line) => line.message === "request")).toMatchObject([
       { route: "/hot", path: "/hot", status: 404, duration_ms: 0.002, request_id: "req-missing" },
       { route: "/cold", path: "/cold", status: 200, duration_ms: 1.235 },
@@ -64,7 +64,7 @@ describe("access log", () => {
     for (const requestId of ["a", "b", "c"])
       logger.request(access("/hot", 200, 0.01, requestId), true);
     logger.flush();
-    const lines = logger.lines.map((line) => JSON.parse(line));
+    const lines = logger.records();
     expect(lines.map((line) => [line.message, line.request_id])).toEqual([
       ["request", "a"],
       ["request", "b"],

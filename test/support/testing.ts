@@ -37,18 +37,21 @@ export function listen(app: AnyElysia): string {
   return `http://127.0.0.1:${app.server?.port}`;
 }
 
-/** A logger that keeps its lines in memory, for tests that read what was logged. */
+/**
+ * A logger that keeps its lines in memory, for tests that read what was logged: as written
+ * (`lines`) or parsed (`records()`).
+ */
 export function memoryLogger(
   service = "test",
   options: Omit<LoggerOptions, "service" | "write"> = { level: "debug" },
-): Logger & { lines: string[] } {
+): Logger & { lines: string[]; records(): Record<string, unknown>[] } {
   const lines: string[] = [];
   const logger = createLogger({
     service,
     ...options,
     write: (chunk) => lines.push(...chunk.trimEnd().split("\n")),
   });
-  return Object.assign(logger, { lines });
+  return Object.assign(logger, { lines, records: () => lines.map((line) => JSON.parse(line)) });
 }
 
 export const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });
